@@ -1,0 +1,76 @@
+"""Evaluation metrics: exact match, token accuracy and (teacher-forced) perplexity."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import torch
+import torch.nn.functional as F
+from torch.utils.data import DataLoader
+
+from .vocab import PAD
+
+
+def exact_match(predictions: Sequence[Sequence], references: Sequence[Sequence]) -> float:
+    """Fraction of predictions identical to their reference (the whole sequence)."""
+    _check_pairs(predictions, references)
+    return sum(list(p) == list(r) for p, r in zip(predictions, references)) / len(references)
+
+
+def token_accuracy(predictions: Sequence[Sequence], references: Sequence[Sequence]) -> float:
+    """Position-by-position agreement of free-running outputs with the references.
+
+    Each pair contributes ``max(len(pred), len(ref))`` positions, so stopping too
+    early or too late costs accuracy too.
+    """
+    _check_pairs(predictions, references)
+    hits = total = 0
+    for p, r in zip(predictions, references):
+        hits += sum(a == b for a, b in zip(p, r))
+        total += max(len(p), len(r))
+    return hits / max(total, 1)
+
+
+def _check_pairs(predictions, references) -> None:
+    if len(predictions) != len(references):
+        raise ValueError(f"{len(predictions)} predictions but {len(references)} references")
+    if not references:
+        raise ValueError("no references to score")
+
+
+def sequence_nll(logits: torch.Tensor, tgt_out: torch.Tensor, pad_id: int = PAD) -> torch.Tensor:
+    """Summed negative log-likelihood of the real target tokens.
+
+    Args: ``logits`` ``[B, T, V]``, ``tgt_out`` ``[B, T]``. Padding is excluded.
+    """
+    return F.cross_entropy(logits.flatten(0, 1), tgt_out.flatten(), ignore_index=pad_id, reduction="sum")
+
+
+@torch.no_grad()
+def perplexity(model, loader: DataLoader, device: torch.device | str = "cpu") -> float:
+    """``exp`` of the mean per-token NLL, with teacher forcing, padding excluded.
+
+    Teacher forcing matters: perplexity scores the model's probability of the
+    *reference*, so the decoder must read the reference prefix.
+    """
+    was_training = model.training
+    model.eval()
+    nll = n = 0.0
+    for batch in loader:
+        batch = batch.to(device)
+        nll += float(sequence_nll(model(batch.src, batch.src_lens, batch.tgt_in), batch.tgt_out))
+        n += batch.n_tokens
+    model.train(was_training)
+    return math.exp(nll / max(n, 1))
+
+
+def exact_match_by_length(predictions: Sequence[Sequence], references: Sequence[Sequence],
+                          lengths: Sequence[int] | None = None) -> dict[int, float]:
+    """Exact match grouped by length (the reference's, unless ``lengths`` is given)."""
+    _check_pairs(predictions, references)
+    lengths = lengths if lengths is not None else [len(r) for r in references]
+    groups: dict[int, list[bool]] = {}
+    for p, r, n in zip(predictions, references, lengths):
+        groups.setdefault(n, []).append(list(p) == list(r))
+    return {n: sum(v) / len(v) for n, v in sorted(groups.items())}

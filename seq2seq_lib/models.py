@@ -1,0 +1,36 @@
+"""Model registry: build a model by name, and rebuild one from a checkpoint config."""
+
+from __future__ import annotations
+
+from .protocol import Seq2SeqModel
+from .rnn import RNNConfig, RNNSeq2Seq
+
+#: name -> (model class, config class, settings fixed by the name)
+MODELS = {
+    "gru": (RNNSeq2Seq, RNNConfig, {"cell": "gru"}),
+    "lstm": (RNNSeq2Seq, RNNConfig, {"cell": "lstm"}),
+}
+
+CLASSES = {cls.__name__: (cls, cfg) for cls, cfg, _ in MODELS.values()}
+
+
+def build_model(name: str, src_vocab_size: int, tgt_vocab_size: int, **options) -> Seq2SeqModel:
+    """Build the model called ``name`` (see ``MODELS``) with config ``options``."""
+    if name not in MODELS:
+        raise ValueError(f"unknown model {name!r}; choose one of {sorted(MODELS)}")
+    cls, config_cls, fixed = MODELS[name]
+    return cls(config_cls(src_vocab_size=src_vocab_size, tgt_vocab_size=tgt_vocab_size, **options, **fixed))
+
+
+def describe(model: Seq2SeqModel) -> dict:
+    """JSON-able description from which :func:`rebuild` makes the same architecture."""
+    return {"class": type(model).__name__, "config": model.config.to_dict()}
+
+
+def rebuild(description: dict) -> Seq2SeqModel:
+    """Inverse of :func:`describe` (weights not included)."""
+    name = description.get("class")
+    if name not in CLASSES:
+        raise ValueError(f"unknown model class {name!r} in checkpoint; known: {sorted(CLASSES)}")
+    cls, config_cls = CLASSES[name]
+    return cls(config_cls(**description["config"]))

@@ -1,0 +1,189 @@
+"""Training: teacher-forcing schedules, one step, evaluation, ``fit`` and checkpoints."""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import torch
+from torch.utils.data import DataLoader
+from tqdm.auto import tqdm
+
+from .decode import greedy_decode
+from .metrics import exact_match, perplexity, sequence_nll, token_accuracy
+from .models import describe, rebuild
+from .protocol import Seq2SeqModel
+from .vocab import Vocab
+
+Schedule = Callable[[int], float]
+
+
+# ---------------------------------------------------------------- schedules
+def constant(ratio: float) -> Schedule:
+    """Always the same teacher-forcing ratio."""
+    if not 0.0 <= ratio <= 1.0:
+        raise ValueError(f"teacher-forcing ratio must be in [0, 1], got {ratio}")
+    return lambda step: ratio
+
+
+def linear_decay(steps: int, start: float = 1.0, end: float = 0.0) -> Schedule:
+    """``eps_i = max(end, start - (start - end) * i / steps)`` (Bengio et al., 2015)."""
+    return lambda i: max(end, start - (start - end) * i / max(steps, 1))
+
+
+def exponential_decay(k: float) -> Schedule:
+    """``eps_i = k ** i`` with ``0 < k < 1`` (Bengio et al., 2015)."""
+    if not 0.0 < k < 1.0:
+        raise ValueError(f"exponential decay needs 0 < k < 1, got {k}")
+    return lambda i: k**i
+
+
+def inverse_sigmoid_decay(k: float) -> Schedule:
+    """``eps_i = k / (k + exp(i / k))`` with ``k >= 1`` (Bengio et al., 2015)."""
+    if k < 1.0:
+        raise ValueError(f"inverse sigmoid decay needs k >= 1, got {k}")
+    return lambda i: k / (k + math.exp(min(i / k, 700.0)))
+
+
+SCHEDULES = {"constant": constant, "linear": linear_decay,
+             "exponential": exponential_decay, "inverse_sigmoid": inverse_sigmoid_decay}
+
+
+def as_schedule(teacher_forcing: float | Schedule) -> Schedule:
+    return teacher_forcing if callable(teacher_forcing) else constant(float(teacher_forcing))
+
+
+# ---------------------------------------------------------------- steps
+def train_step(model: Seq2SeqModel, batch, optimizer: torch.optim.Optimizer,
+               teacher_forcing: float = 1.0, clip: float | None = 1.0) -> float:
+    """One update on one batch; returns the mean per-token loss (padding excluded)."""
+    model.train()
+    logits = model(batch.src, batch.src_lens, batch.tgt_in, teacher_forcing=teacher_forcing)
+    loss = sequence_nll(logits, batch.tgt_out) / batch.n_tokens
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    if clip is not None:
+        torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+    optimizer.step()
+    return float(loss.detach())
+
+
+@torch.no_grad()
+def predict(model: Seq2SeqModel, loader: DataLoader, device="cpu", max_len: int | None = None):
+    """Greedy outputs and references (lists of ids) for every example of ``loader``, in order."""
+    preds, refs = [], []
+    for batch in loader:
+        batch = batch.to(device)
+        preds += greedy_decode(model, batch.src, batch.src_lens, max_len).to_lists()
+        refs += [row[: n - 1].tolist() for row, n in zip(batch.tgt_out.cpu(), batch.tgt_lens.cpu())]
+    return preds, refs
+
+
+def evaluate(model: Seq2SeqModel, loader: DataLoader, device="cpu", max_len: int | None = None) -> dict:
+    """``n``, ``exact_match``, ``token_accuracy`` (greedy) and ``perplexity`` (teacher-forced)."""
+    preds, refs = predict(model, loader, device, max_len)
+    return {"n": len(refs), "exact_match": exact_match(preds, refs),
+            "token_accuracy": token_accuracy(preds, refs),
+            "perplexity": perplexity(model, loader, device)}
+
+
+# ---------------------------------------------------------------- fit
+def lr_scheduler(optimizer: torch.optim.Optimizer, name: str, total_steps: int):
+    """``"constant"``, or ``"cosine"``: linear warm-up (5% of steps) then cosine decay to 0."""
+    if name == "constant":
+        return torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: 1.0)
+    if name != "cosine":
+        raise ValueError(f"unknown lr_schedule {name!r}; choose 'constant' or 'cosine'")
+    warmup = max(1, total_steps // 20)
+
+    def factor(s: int) -> float:
+        if s < warmup:
+            return (s + 1) / warmup
+        return 0.5 * (1 + math.cos(math.pi * min(1.0, (s - warmup) / max(1, total_steps - warmup))))
+
+    return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
+
+
+class History(list):
+    """One dict per epoch; ``history["valid_exact_match"]`` gives a column."""
+
+    def __getitem__(self, key):
+        if isinstance(key, str):
+            return [row.get(key) for row in self]
+        return super().__getitem__(key)
+
+
+def fit(model: Seq2SeqModel, train_loader: DataLoader, epochs: int,
+        valid_loader: DataLoader | None = None, lr: float = 1e-3,
+        optimizer: torch.optim.Optimizer | None = None,
+        teacher_forcing: float | Schedule = 1.0, clip: float | None = 1.0,
+        lr_schedule: str = "constant", device: torch.device | str = "cpu", progress: bool = True,
+        callback: Callable[[dict], None] | None = None) -> History:
+    """Train for ``epochs`` epochs and return the per-epoch history.
+
+    ``teacher_forcing`` is a ratio or a schedule ``step -> ratio`` (see
+    ``SCHEDULES``), evaluated at every optimisation step. With a validation
+    loader, each epoch also records greedy exact match, token accuracy and
+    teacher-forced perplexity. ``lr_schedule="cosine"`` warms the learning rate
+    up over the first 5% of the steps, then decays it to zero along a cosine.
+    """
+    if len(train_loader) == 0:
+        raise ValueError("the training loader yields no batches")
+    model.to(device)
+    optimizer = optimizer or torch.optim.Adam(model.parameters(), lr=lr)
+    scheduler = lr_scheduler(optimizer, lr_schedule, epochs * len(train_loader))
+    schedule, step, history = as_schedule(teacher_forcing), 0, History()
+    bar = tqdm(total=epochs * len(train_loader), desc="training", disable=not progress)
+    for epoch in range(1, epochs + 1):
+        start, total, n = time.perf_counter(), 0.0, 0
+        for batch in train_loader:
+            batch = batch.to(device)
+            ratio = schedule(step)
+            total += train_step(model, batch, optimizer, ratio, clip) * batch.n_tokens
+            scheduler.step()
+            n, step = n + batch.n_tokens, step + 1
+            bar.update(1)
+        row = {"epoch": epoch, "train_loss": total / n, "teacher_forcing": ratio,
+               "seconds": time.perf_counter() - start}
+        if valid_loader is not None:
+            scores = evaluate(model, valid_loader, device)
+            row.update({f"valid_{k}": v for k, v in scores.items() if k != "n"})
+            row["valid_loss"] = math.log(scores["perplexity"])
+        history.append(row)
+        bar.set_postfix(loss=f"{row['train_loss']:.3f}",
+                        em=f"{row.get('valid_exact_match', float('nan')):.3f}")
+        if callback is not None:
+            callback(row)
+    bar.close()
+    return history
+
+
+# ---------------------------------------------------------------- checkpoints
+def save_checkpoint(directory: str | Path, model: Seq2SeqModel, src_vocab: Vocab, tgt_vocab: Vocab,
+                    meta: dict | None = None) -> Path:
+    """Write ``model.pt`` (weights), ``model.json`` (architecture) and ``vocab.json``."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    torch.save(model.state_dict(), directory / "model.pt")
+    (directory / "model.json").write_text(json.dumps({**describe(model), "meta": meta or {}}, indent=2))
+    vocabs = {"src": src_vocab.to_list(), "tgt": tgt_vocab.to_list()}
+    (directory / "vocab.json").write_text(json.dumps(vocabs, ensure_ascii=False))
+    return directory
+
+
+def load_checkpoint(directory: str | Path, device="cpu"):
+    """Load ``(model, src_vocab, tgt_vocab, meta)`` written by :func:`save_checkpoint`."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise ValueError(f"checkpoint {str(directory)!r} is not a directory")
+    missing = [f for f in ("model.pt", "model.json", "vocab.json") if not (directory / f).is_file()]
+    if missing:
+        raise ValueError(f"{str(directory)!r} is not a checkpoint directory: missing {', '.join(missing)}")
+    info = json.loads((directory / "model.json").read_text())
+    model = rebuild(info)
+    model.load_state_dict(torch.load(directory / "model.pt", map_location=device, weights_only=True))
+    vocabs = json.loads((directory / "vocab.json").read_text())
+    return model.to(device).eval(), Vocab(vocabs["src"]), Vocab(vocabs["tgt"]), info.get("meta", {})

@@ -1,0 +1,71 @@
+import json
+import subprocess
+import sys
+
+import pytest
+
+from seq2seq_lib.cli import main
+
+TINY = ["--epochs", "2", "--hidden-size", "16", "--emb-dim", "8", "--batch-size", "32"]
+
+
+def last_json(capsys):
+    return json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+
+
+def test_train_then_evaluate_reversal(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["train", "--task", "reversal", "--model", "gru", "--train-size", "300", "--max-len", "6",
+                 "--out", str(out), "--quiet", *TINY]) == 0
+    summary = last_json(capsys)
+    assert summary["epochs"] == 2 and "valid_exact_match" in summary
+    assert main(["evaluate", "--checkpoint", str(out), "--task", "reversal", "--test-size", "50",
+                 "--predictions", str(tmp_path / "pred.txt")]) == 0
+    scores = last_json(capsys)
+    assert {"n", "exact_match", "token_accuracy", "perplexity"} <= set(scores)
+    assert scores["n"] == 50
+    assert len((tmp_path / "pred.txt").read_text().splitlines()) == 50
+
+
+def test_train_then_evaluate_tsv(tmp_path, capsys):
+    lines = ["the cat sleeps .\tle chat dort .\textra column", "a dog runs .\tun chien court ."] * 30
+    (tmp_path / "train.tsv").write_text("\n".join(lines) + "\n")
+    (tmp_path / "test.tsv").write_text("the cat runs .\tle chat court .\nthe dog ?\tle chien ?\n")
+    out = tmp_path / "mt"
+    assert main(["train", "--data", str(tmp_path / "train.tsv"), "--model", "lstm", "--out", str(out),
+                 "--quiet", *TINY]) == 0
+    capsys.readouterr()
+    assert main(["evaluate", "--checkpoint", str(out), "--data", str(tmp_path / "test.tsv"),
+                 "--predictions", str(tmp_path / "p.txt")]) == 0
+    assert last_json(capsys)["n"] == 2
+    assert len((tmp_path / "p.txt").read_text().splitlines()) == 2
+
+
+def test_tsv_line_without_tab_names_its_line(tmp_path, capsys):
+    (tmp_path / "bad.tsv").write_text("a\tb\n\nno tab here\n")
+    assert main(["train", "--data", str(tmp_path / "bad.tsv"), "--model", "gru", "--out",
+                 str(tmp_path / "o"), *TINY]) == 2
+    assert "bad.tsv:3: no tab" in capsys.readouterr().err
+
+
+def test_missing_data_file(tmp_path, capsys):
+    assert main(["train", "--data", str(tmp_path / "nope.tsv"), "--model", "gru", "--out",
+                 str(tmp_path / "o")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_unknown_model_and_task():
+    with pytest.raises(SystemExit, match="unknown model 'rnn'"):
+        main(["train", "--task", "reversal", "--model", "rnn", "--out", "x"])
+    with pytest.raises(SystemExit):
+        main(["train", "--task", "sorting", "--model", "gru", "--out", "x"])
+
+
+def test_evaluate_rejects_a_directory_that_is_not_a_checkpoint(tmp_path, capsys):
+    assert main(["evaluate", "--checkpoint", str(tmp_path), "--task", "reversal"]) == 2
+    assert "not a checkpoint directory" in capsys.readouterr().err
+
+
+def test_python_dash_m_entry_point():
+    res = subprocess.run([sys.executable, "-m", "seq2seq_lib", "--help"], capture_output=True, text=True)
+    assert res.returncode == 0 and "train" in res.stdout and "evaluate" in res.stdout
