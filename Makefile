@@ -7,7 +7,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-WIDGETS := _widgets/require.js _widgets/jupyter-widgets/embed-amd.js
+VENDOR := _vendor/require.js _vendor/jupyter-widgets/embed-amd.js _vendor/mathjax/tex-mml-chtml.js
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: book test lint unit notebooks build browser bench runtimes clean venv
@@ -22,10 +22,10 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml
 	$(BIN)/python -c "import torch; v = torch.__version__; print('torch', v)"
 	touch $@
 
-$(WIDGETS): scripts/vendor_widgets.sh
-	bash scripts/vendor_widgets.sh _widgets
+$(VENDOR) &: scripts/vendor_js.sh
+	bash scripts/vendor_js.sh _vendor
 
-book: $(STAMP) $(WIDGETS)
+book: $(STAMP) $(VENDOR)
 	$(BIN)/jupyter-book build -W -n --keep-going .
 	@echo "Book built: open _build/html/index.html"
 
@@ -41,7 +41,7 @@ notebooks: $(STAMP)
 browser: $(STAMP)
 	$(BIN)/python scripts/check_book.py _build/html _shots
 
-test: $(STAMP) $(WIDGETS)
+test: $(STAMP) $(VENDOR)
 	$(MAKE) lint
 	$(BIN)/pytest tests chapters --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg -q
 	$(BIN)/jupyter-book build -W -n --keep-going .

@@ -22,7 +22,9 @@ CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 # Harmless messages seen with this exact toolchain (see research/toolchain.md, pitfall 17).
-KNOWN_NOISE = ("THEBE_JS_URL", "Got invalid theme mode", "allowUnionTypes", "Failed to load resource")
+KNOWN_NOISE = ("Got invalid theme mode", "allowUnionTypes", "Failed to load resource")
+# sphinx-thebe 0.3.1 writes its config <script> twice with Sphinx 7.4; the second is a no-op.
+KNOWN_PAGE_ERRORS = ("Identifier 'THEBE_JS_URL' has already been declared",)
 
 
 def ensure_chromium() -> bool:
@@ -50,7 +52,8 @@ def book_pages(html: Path) -> list[Path]:
 def check_page(page, path: Path, shots: Path, html: Path) -> list[str]:
     problems: list[str] = []
     errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
+    page.on("pageerror", lambda e: any(n in str(e) for n in KNOWN_PAGE_ERRORS)
+            or errors.append(f"page error: {e}"))
     page.on("console", lambda m: m.type == "error" and not any(n in m.text for n in KNOWN_NOISE)
             and errors.append(f"console error: {m.text}"))
     page.goto(path.as_uri(), wait_until="load")
@@ -61,10 +64,10 @@ def check_page(page, path: Path, shots: Path, html: Path) -> list[str]:
         rendered = page.locator(".jp-OutputArea-output .jupyter-widgets, .cell_output .jupyter-widgets").count()
         if rendered == 0:
             problems.append(f"{n_views} widget views saved but none rendered")
-    problems += check_explorers(page)
-    problems += check_solutions(page)
     name = str(path.relative_to(html)).replace("/", "__").removesuffix(".html")
     page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
+    problems += check_explorers(page)
+    problems += check_solutions(page)
     return problems + errors
 
 
@@ -101,6 +104,16 @@ def check_solutions(page) -> list[str]:
     return problems
 
 
+def block_network(blocked: list[str]):
+    """A route handler that lets local files through and aborts (and records) everything else."""
+    def handler(route, request):
+        if request.url.startswith(("file:", "data:", "blob:")):
+            return route.continue_()
+        blocked.append(request.url)
+        return route.abort()
+    return handler
+
+
 def main() -> int:
     html = Path(sys.argv[1] if len(sys.argv) > 1 else "_build/html").resolve()
     shots = Path(sys.argv[2] if len(sys.argv) > 2 else "_shots")
@@ -120,14 +133,7 @@ def main() -> int:
         for path in pages:
             context = browser.new_context(viewport={"width": 1280, "height": 900})
             blocked: list[str] = []
-
-            def route(r, blocked=blocked):
-                if r.request.url.startswith(("file:", "data:", "blob:")):
-                    return r.continue_()
-                blocked.append(r.request.url)
-                return r.abort()
-
-            context.route("**/*", route)
+            context.route("**/*", block_network(blocked))
             page = context.new_page()
             problems = check_page(page, path, shots, html)
             problems += [f"request to the network: {u}" for u in blocked]

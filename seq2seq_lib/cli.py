@@ -24,16 +24,18 @@ from .train import evaluate, fit, load_checkpoint, predict, save_checkpoint
 from .utils import count_parameters, pick_device, seed_everything
 from .vocab import Vocab, get_tokenizer
 
-TASK_DEFAULTS = {"vocab_size": 20, "min_len": 4, "max_len": 12, "train_size": 30_000, "test_size": 1000}
-# Default recipes: (task, model) -> training and size options. Each reaches the
-# quality its chapter asserts in about two minutes on a 2-core CPU.
+TASK_DEFAULTS = {"vocab_size": 10, "min_len": 4, "max_len": 12, "test_size": 1000}
+# Default recipes: (task, model) -> training options and model size. Each reaches the
+# quality its chapter asserts in about two minutes at most on a 2-core CPU.
+_RNN = {"emb_dim": 64, "hidden_size": 128, "context_every_step": True}
 RECIPES = {
-    ("reversal", "gru"): dict(epochs=8, batch_size=128, lr=3e-3, hidden_size=256, emb_dim=64),
-    ("reversal", "lstm"): dict(epochs=8, batch_size=128, lr=3e-3, hidden_size=256, emb_dim=64),
-    ("data", "gru"): dict(epochs=10, batch_size=64, lr=1e-3, hidden_size=256, emb_dim=128),
-    ("data", "lstm"): dict(epochs=10, batch_size=64, lr=1e-3, hidden_size=256, emb_dim=128),
+    ("reversal", "gru"): dict(epochs=5, batch_size=128, lr=6e-3, train_size=35_000, model=_RNN),
+    ("reversal", "lstm"): dict(epochs=3, batch_size=128, lr=6e-3, train_size=35_000, model=_RNN),
+    ("data", "gru"): dict(epochs=10, batch_size=64, lr=1e-3, model={**_RNN, "emb_dim": 128}),
+    ("data", "lstm"): dict(epochs=10, batch_size=64, lr=1e-3, model={**_RNN, "emb_dim": 128}),
 }
-SIZE_OPTIONS = ("hidden_size", "emb_dim", "num_layers", "bidirectional", "dropout")
+TRAIN_OPTIONS = ("epochs", "batch_size", "lr", "train_size")
+SIZE_OPTIONS = ("hidden_size", "emb_dim", "num_layers", "dropout")
 
 
 def _task_args(p: argparse.ArgumentParser, defaults: bool) -> None:
@@ -53,13 +55,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     t = sub.add_parser("train", help="train a model and save a checkpoint directory")
     _task_args(t, defaults=True)
-    t.add_argument("--train-size", type=int, default=TASK_DEFAULTS["train_size"])
+    t.add_argument("--train-size", type=int, help="reversal training pairs (default: the recipe's)")
     t.add_argument("--valid", type=Path, help="validation TSV (default: 5%% carved from --data)")
     t.add_argument("--model", required=True, help=f"one of {', '.join(MODELS)}")
     for name, typ in (("epochs", int), ("batch_size", int), ("lr", float),
                       ("hidden_size", int), ("emb_dim", int), ("num_layers", int), ("dropout", float)):
         t.add_argument("--" + name.replace("_", "-"), type=typ, help="default: the recipe's")
     t.add_argument("--bidirectional", action="store_true", help="bidirectional encoder")
+    t.add_argument("--bucket", action="store_true", help="length-bucketed batches (less padding)")
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--device", default=None, help="cpu, cuda or mps (default: the best available)")
     t.add_argument("--out", type=Path, required=True, help="checkpoint directory to write")
@@ -76,15 +79,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _recipe(args) -> dict:
+    """The default recipe for the task and model, overridden by the options given."""
     kind = "reversal" if args.task else "data"
     if args.model not in MODELS:
         raise SystemExit(f"error: unknown model {args.model!r}; choose one of {', '.join(MODELS)}")
-    recipe = {"num_layers": 1, "dropout": 0.0, **RECIPES[(kind, args.model)]}
-    for key in recipe:
+    base = RECIPES[(kind, args.model)]
+    recipe = {k: base.get(k) for k in TRAIN_OPTIONS}
+    model = {**base["model"], **({"bidirectional": True} if args.bidirectional else {})}
+    for key in TRAIN_OPTIONS:
         if getattr(args, key, None) is not None:
             recipe[key] = getattr(args, key)
-    recipe["bidirectional"] = args.bidirectional
-    return recipe
+    for key in SIZE_OPTIONS:
+        if getattr(args, key, None) is not None:
+            model[key] = getattr(args, key)
+    return {**recipe, "model": model}
 
 
 def _reversal_sets(vocab_size, min_len, max_len, train_size, seed, test_size=None):
@@ -97,10 +105,10 @@ def cmd_train(args) -> dict:
     recipe, device = _recipe(args), pick_device(args.device)
     seed_everything(args.seed)
     if args.task:
-        train, valid = _reversal_sets(args.vocab_size, args.min_len, args.max_len, args.train_size, args.seed)
+        train, valid = _reversal_sets(args.vocab_size, args.min_len, args.max_len, recipe["train_size"], args.seed)
         src_vocab = tgt_vocab = task_vocab(args.vocab_size)
         meta = {"task": "reversal", "vocab_size": args.vocab_size, "min_len": args.min_len,
-                "max_len": args.max_len, "train_size": args.train_size, "seed": args.seed}
+                "max_len": args.max_len, "train_size": recipe["train_size"], "seed": args.seed}
     else:
         train = tokenize_pairs(read_tsv(args.data))
         if args.valid:
@@ -111,10 +119,9 @@ def cmd_train(args) -> dict:
         src_vocab, tgt_vocab = Vocab.build(s for s, _ in train), Vocab.build(t for _, t in train)
         meta = {"task": "data", "tokenizer": "word", "train_file": str(args.data)}
     train_loader = make_loader(Seq2SeqDataset.from_pairs(train, src_vocab, tgt_vocab),
-                               recipe["batch_size"], shuffle=True, bucket=True, seed=args.seed)
+                               recipe["batch_size"], shuffle=True, bucket=args.bucket, seed=args.seed)
     valid_loader = make_loader(Seq2SeqDataset.from_pairs(valid, src_vocab, tgt_vocab), 256) if valid else None
-    sizes = {k: recipe[k] for k in SIZE_OPTIONS}
-    model = build_model(args.model, len(src_vocab), len(tgt_vocab), **sizes)
+    model = build_model(args.model, len(src_vocab), len(tgt_vocab), **recipe["model"])
     start = time.perf_counter()
     history = fit(model, train_loader, recipe["epochs"], valid_loader, lr=recipe["lr"],
                   lr_schedule="cosine", device=device, progress=not args.quiet)

@@ -127,13 +127,15 @@ def fit(model: Seq2SeqModel, train_loader: DataLoader, epochs: int,
     ``teacher_forcing`` is a ratio or a schedule ``step -> ratio`` (see
     ``SCHEDULES``), evaluated at every optimisation step. With a validation
     loader, each epoch also records greedy exact match, token accuracy and
-    teacher-forced perplexity. ``lr_schedule="cosine"`` warms the learning rate
+    teacher-forced perplexity. The default optimiser is Adam with
+    ``betas=(0.9, 0.98)`` (a shorter memory of squared gradients than PyTorch's
+    0.999, as in Vaswani et al., 2017). ``lr_schedule="cosine"`` warms the learning rate
     up over the first 5% of the steps, then decays it to zero along a cosine.
     """
     if len(train_loader) == 0:
         raise ValueError("the training loader yields no batches")
     model.to(device)
-    optimizer = optimizer or torch.optim.Adam(model.parameters(), lr=lr)
+    optimizer = optimizer or torch.optim.Adam(model.parameters(), lr=lr, betas=(0.9, 0.98))
     scheduler = lr_scheduler(optimizer, lr_schedule, epochs * len(train_loader))
     schedule, step, history = as_schedule(teacher_forcing), 0, History()
     bar = tqdm(total=epochs * len(train_loader), desc="training", disable=not progress)

@@ -97,10 +97,17 @@ def stack_explorer(views: Mapping[str, Figure | bytes | str], description: str =
             children.append(widgets.Image(value=view, format="png"))
         else:
             children.append(widgets.HTML(value=view))
+    if not hasattr(widgets, "Stack"):  # ipywidgets 7 (older Colab images): tabs also switch in the browser
+        tabs = widgets.Tab(children)
+        for i, label in enumerate(views):
+            tabs.set_title(i, label)
+        tabs.add_class("s2s-explorer")
+        return tabs
     stack = widgets.Stack(children, selected_index=0)
     control = widgets.Dropdown(options=list(views), description=description,
                                style={"description_width": "initial"})
-    widgets.jslink((control, "index"), (stack, "selected_index"))
+    link = widgets.jslink((control, "index"), (stack, "selected_index"))
     box = widgets.VBox([control, stack])
+    box.links = [link]  # keep the browser-side link alive with the explorer
     box.add_class("s2s-explorer")
     return box
