@@ -16,7 +16,7 @@ venv: $(STAMP)
 
 $(STAMP): requirements.txt constraints.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q -r requirements.txt -c constraints.txt
+	$(BIN)/pip install -q -r requirements.txt -c constraints.txt 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
 	$(BIN)/pip install -q --no-deps -e .
 	$(BIN)/pip check
 	$(BIN)/python -c "import torch; v = torch.__version__; print('torch', v)"

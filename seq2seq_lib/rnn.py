@@ -46,7 +46,8 @@ class Encoder(nn.Module):
     Packing makes the RNN stop at each sequence's true length, so the final
     state (and, for a bidirectional encoder, the backward direction's start)
     ignores padding. A batch without padding (all lengths equal, as length
-    bucketing often gives) skips packing: PyTorch's fused CPU kernel is faster. A bidirectional encoder's two final states are joined by
+    bucketing often gives) skips packing: PyTorch's fused CPU kernel is faster.
+    A bidirectional encoder's two final states are joined by
     ``tanh(W [h_fwd; h_bwd])`` to the decoder's size.
     """
 

@@ -30,7 +30,7 @@ def task_vocab(vocab_size: int) -> Vocab:
 
 def make_pairs(
     n: int,
-    vocab_size: int = 20,
+    vocab_size: int = 10,
     min_len: int = 4,
     max_len: int = 12,
     seed: int = 0,
@@ -71,7 +71,7 @@ def make_pairs(
 def reversal_splits(
     train_size: int = 10_000,
     valid_size: int = 1_000,
-    vocab_size: int = 20,
+    vocab_size: int = 10,
     min_len: int = 4,
     max_len: int = 12,
     seed: int = 0,

@@ -35,14 +35,18 @@ def test_fast_path_gradients_equal_step_loop(batch):
     torch.testing.assert_close(grads[0], grads[1], rtol=1e-4, atol=1e-5)
 
 
+@pytest.mark.parametrize("cell", ["gru", "lstm"])
 @pytest.mark.parametrize("bidirectional", [False, True])
-def test_final_state_ignores_padding(bidirectional):
-    """A sequence's encoder state is the same alone and in a padded batch."""
-    enc = Encoder(12, 8, 16, bidirectional=bidirectional).eval()
+def test_final_state_ignores_padding(cell, bidirectional):
+    """A sequence's encoder state is the same alone (fused call) and in a padded batch (packed)."""
+    enc = Encoder(12, 8, 16, cell=cell, bidirectional=bidirectional).eval()
     short = torch.tensor([[4, 5, 6]])
     alone_out, alone_h = enc(short, torch.tensor([3]))
     padded = torch.tensor([[4, 5, 6, 0, 0, 0], [7, 8, 9, 10, 11, 4]])
     out, h = enc(padded, torch.tensor([3, 6]))
+    if cell == "lstm":
+        torch.testing.assert_close(h[1][:, :1], alone_h[1], rtol=1e-5, atol=1e-6)
+        h, alone_h = h[0], alone_h[0]
     torch.testing.assert_close(h[:, :1], alone_h, rtol=1e-5, atol=1e-6)
     torch.testing.assert_close(out[:1, :3], alone_out, rtol=1e-5, atol=1e-6)
     assert out[0, 3:].abs().max() == 0
