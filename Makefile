@@ -43,7 +43,7 @@ browser: $(STAMP)
 
 test: $(STAMP) $(VENDOR)
 	$(MAKE) lint
-	$(BIN)/pytest tests chapters --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg -q
+	$(BIN)/pytest tests chapters --ignore=tests/book --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg -q
 	$(BIN)/jupyter-book build -W -n --keep-going .
 	$(BIN)/pytest tests/book -q -m book
 	$(BIN)/python scripts/check_book.py _build/html _shots
