@@ -52,8 +52,10 @@ def make_pairs(
         raise ValueError(f"n must be non-negative, got {n}")
     possible = sum(vocab_size**k for k in range(min_len, max_len + 1))
     seen = {tuple(src) for src, _ in exclude}
-    if n > possible - len(seen):
-        raise ValueError(f"cannot draw {n} distinct sequences: only {possible} exist")
+    available = possible - sum(min_len <= len(src) <= max_len for src in seen)
+    if n > available:
+        raise ValueError(f"cannot draw {n} distinct sequences of lengths {min_len}-{max_len}: "
+                         f"only {available} exist outside the excluded ones")
     rng = random.Random(seed)
     target_fn = TASKS[task]
     pairs: list[Pair] = []

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 LABELS = {
     "train_loss": "training loss (nats/token)",
@@ -28,7 +29,7 @@ def plot_history(histories, metrics: Sequence[str] = ("train_loss", "valid_exact
     """
     if not isinstance(histories, Mapping):
         histories = {"": histories}
-    fig, axes = plt.subplots(1, len(metrics), figsize=(4.2 * len(metrics), 3.3), squeeze=False)
+    fig, axes = plt.subplots(1, len(metrics), figsize=(4.4 * len(metrics), 3.4), squeeze=False)
     for ax, metric in zip(axes[0], metrics):
         for name, hist in histories.items():
             ys = hist[metric]
@@ -37,14 +38,18 @@ def plot_history(histories, metrics: Sequence[str] = ("train_loss", "valid_exact
             ax.plot(hist[x], ys, marker="o", markersize=3, label=name or None)
         ax.set_xlabel(x)
         ax.set_ylabel(LABELS.get(metric, metric))
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         if metric in logy:
             ax.set_yscale("log")
         ax.grid(alpha=0.3)
-    if any(histories):
-        axes[0][-1].legend(fontsize=8)
     if title:
         fig.suptitle(title)
     fig.tight_layout()
+    if any(histories):  # one legend for all panels, below them, covering no curve
+        handles, labels = axes[0][0].get_legend_handles_labels()
+        rows = -(-len(labels) // 3)
+        fig.subplots_adjust(bottom=0.2 + 0.07 * rows)
+        fig.legend(handles, labels, loc="lower center", ncol=min(3, len(labels)), fontsize=9, frameon=False)
     return fig
 
 
@@ -77,18 +82,24 @@ def figure_png(fig: Figure, dpi: int = 100, close: bool = True) -> bytes:
     return buf.getvalue()
 
 
-def stack_explorer(views: Mapping[str, Figure | bytes | str], description: str = "view"):
+def stack_explorer(views: Mapping[str, Figure | bytes | str], description: str = "view",
+                   initial: str | None = None):
     """A dropdown that switches between pre-rendered views, with no Python callback.
 
     Each view (a Figure, PNG bytes, or an HTML string) is rendered now; the
     dropdown and a ``widgets.Stack`` are joined with ``widgets.jslink``, which
     runs in the browser. So the explorer works in the static HTML book, where
-    no kernel runs, as well as in Jupyter and on Colab.
+    no kernel runs, as well as in Jupyter and on Colab. ``initial`` is the label
+    of the view shown first (default: the first).
     """
     import ipywidgets as widgets
 
     if not views:
         raise ValueError("stack_explorer needs at least one view")
+    labels = list(views)
+    if initial is not None and initial not in views:
+        raise ValueError(f"initial view {initial!r} is not one of {labels}")
+    start = labels.index(initial) if initial is not None else 0
     children = []
     for view in views.values():
         if isinstance(view, Figure):
@@ -98,13 +109,13 @@ def stack_explorer(views: Mapping[str, Figure | bytes | str], description: str =
         else:
             children.append(widgets.HTML(value=view))
     if not hasattr(widgets, "Stack"):  # ipywidgets 7 (older Colab images): tabs also switch in the browser
-        tabs = widgets.Tab(children)
-        for i, label in enumerate(views):
+        tabs = widgets.Tab(children, selected_index=start)
+        for i, label in enumerate(labels):
             tabs.set_title(i, label)
         tabs.add_class("s2s-explorer")
         return tabs
-    stack = widgets.Stack(children, selected_index=0)
-    control = widgets.Dropdown(options=list(views), description=description,
+    stack = widgets.Stack(children, selected_index=start)
+    control = widgets.Dropdown(options=labels, index=start, description=description,
                                style={"description_width": "initial"})
     link = widgets.jslink((control, "index"), (stack, "selected_index"))
     box = widgets.VBox([control, stack])

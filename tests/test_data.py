@@ -51,6 +51,14 @@ def test_tasks_are_deterministic_and_held_out_sets_disjoint():
     assert not {tuple(s) for s, _ in train} & {tuple(s) for s, _ in valid}
 
 
+def test_exclude_only_counts_sequences_in_the_length_range():
+    train = make_pairs(500, vocab_size=3, min_len=5, max_len=6, seed=0)
+    short = make_pairs(9, vocab_size=3, min_len=2, max_len=2, seed=1, exclude=train)
+    assert len({tuple(s) for s, _ in short}) == 9
+    with pytest.raises(ValueError, match="only 0 exist outside the excluded"):
+        make_pairs(1, vocab_size=2, min_len=1, max_len=1, exclude=[(["0"], ["0"]), (["1"], ["1"])])
+
+
 def test_longer_than_training_lengths_are_available():
     pairs = make_pairs(20, min_len=20, max_len=24, seed=9)
     assert min(len(s) for s, _ in pairs) >= 20

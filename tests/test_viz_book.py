@@ -44,6 +44,10 @@ def test_stack_explorer_links_control_and_stack_in_the_browser():
     assert link.source == (control, "index") and link.target == (stack, "selected_index")
     with pytest.raises(ValueError, match="at least one view"):
         stack_explorer({})
+    start = stack_explorer({"a": "1", "b": "2"}, initial="b")
+    assert start.children[0].index == 1 and start.children[1].selected_index == 1
+    with pytest.raises(ValueError, match="initial view 'c'"):
+        stack_explorer({"a": "1"}, initial="c")
 
 
 def test_runtime_table_is_generated_from_the_data_file():
