@@ -29,7 +29,7 @@ def plot_history(histories, metrics: Sequence[str] = ("train_loss", "valid_exact
     """
     if not isinstance(histories, Mapping):
         histories = {"": histories}
-    fig, axes = plt.subplots(1, len(metrics), figsize=(4.4 * len(metrics), 3.4), squeeze=False)
+    fig, axes = plt.subplots(1, len(metrics), figsize=(3.3 * len(metrics) + 1.0, 3.3), squeeze=False)
     for ax, metric in zip(axes[0], metrics):
         for name, hist in histories.items():
             ys = hist[metric]

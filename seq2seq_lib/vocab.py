@@ -89,8 +89,8 @@ class Vocab:
         return token in self.stoi
 
     def __repr__(self) -> str:
-        preview = ", ".join(self.itos[4:10])
-        return f"Vocab(size={len(self)}, specials={list(SPECIALS)}, tokens=[{preview}, ...])"
+        preview = " ".join(self.itos[:10]) + (" ..." if len(self) > 10 else "")
+        return f"Vocab({len(self)} tokens: {preview})"
 
     def encode(self, tokens: Sequence[str], add_sos: bool = False, add_eos: bool = False) -> list[int]:
         """Map tokens to ids; unknown tokens become ``<unk>`` (id 3)."""
