@@ -20,7 +20,7 @@ from .corpus import read_tsv, tokenize_pairs
 from .data import Seq2SeqDataset, make_loader
 from .models import MODELS, build_model
 from .tasks import make_pairs, task_vocab
-from .train import evaluate, fit, load_checkpoint, predict, save_checkpoint
+from .train import evaluate, fit, load_checkpoint, save_checkpoint
 from .utils import count_parameters, pick_device, seed_everything
 from .vocab import Vocab, get_tokenizer
 
@@ -151,9 +151,8 @@ def cmd_evaluate(args) -> dict:
         pairs = tokenize_pairs(read_tsv(args.data))
         detok = get_tokenizer(meta.get("tokenizer", "word"))[1]
     loader = make_loader(Seq2SeqDataset.from_pairs(pairs, src_vocab, tgt_vocab), args.batch_size)
-    scores = evaluate(model, loader, device)
+    scores, preds = evaluate(model, loader, device, return_predictions=True)
     if args.predictions:
-        preds, _ = predict(model, loader, device)
         lines = [detok(tgt_vocab.decode(p)) for p in preds]
         args.predictions.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
     return {**scores, "checkpoint": str(args.checkpoint)}

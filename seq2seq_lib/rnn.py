@@ -21,23 +21,12 @@ CELLS = {"gru": nn.GRU, "lstm": nn.LSTM}
 
 
 def make_rnn(cell: str, input_size: int, hidden_size: int, num_layers: int = 1,
-             dropout: float = 0.0, bidirectional: bool = False, remember_bias: float = 0.0) -> nn.RNNBase:
-    """A batch-first ``nn.GRU`` or ``nn.LSTM``.
-
-    ``remember_bias`` is added to the bias of the gate that keeps the old state
-    (a GRU's update gate ``z``, an LSTM's forget gate ``f``), so that at the start
-    of training the cell keeps most of its memory at each step instead of half.
-    """
+             dropout: float = 0.0, bidirectional: bool = False) -> nn.RNNBase:
+    """A batch-first ``nn.GRU`` or ``nn.LSTM``."""
     if cell not in CELLS:
         raise ValueError(f"unknown RNN cell {cell!r}; choose one of {sorted(CELLS)}")
-    rnn = CELLS[cell](input_size, hidden_size, num_layers, batch_first=True,
-                      dropout=dropout if num_layers > 1 else 0.0, bidirectional=bidirectional)
-    if remember_bias:
-        with torch.no_grad():
-            for name, param in rnn.named_parameters():
-                if name.startswith("bias_hh"):  # gate order: GRU (r, z, n), LSTM (i, f, g, o)
-                    param[hidden_size : 2 * hidden_size] += remember_bias
-    return rnn
+    return CELLS[cell](input_size, hidden_size, num_layers, batch_first=True,
+                       dropout=dropout if num_layers > 1 else 0.0, bidirectional=bidirectional)
 
 
 class Encoder(nn.Module):

@@ -82,12 +82,18 @@ def predict(model: Seq2SeqModel, loader: DataLoader, device="cpu", max_len: int 
     return preds, refs
 
 
-def evaluate(model: Seq2SeqModel, loader: DataLoader, device="cpu", max_len: int | None = None) -> dict:
-    """``n``, ``exact_match``, ``token_accuracy`` (greedy) and ``perplexity`` (teacher-forced)."""
+def evaluate(model: Seq2SeqModel, loader: DataLoader, device="cpu", max_len: int | None = None,
+             return_predictions: bool = False):
+    """``n``, ``exact_match``, ``token_accuracy`` (greedy) and ``perplexity`` (teacher-forced).
+
+    With ``return_predictions``, returns ``(scores, predictions)`` so the greedy
+    outputs need not be decoded a second time.
+    """
     preds, refs = predict(model, loader, device, max_len)
-    return {"n": len(refs), "exact_match": exact_match(preds, refs),
-            "token_accuracy": token_accuracy(preds, refs),
-            "perplexity": perplexity(model, loader, device)}
+    scores = {"n": len(refs), "exact_match": exact_match(preds, refs),
+              "token_accuracy": token_accuracy(preds, refs),
+              "perplexity": perplexity(model, loader, device)}
+    return (scores, preds) if return_predictions else scores
 
 
 # ---------------------------------------------------------------- fit
