@@ -61,7 +61,10 @@ def build_parser() -> argparse.ArgumentParser:
     for name, typ in (("epochs", int), ("batch_size", int), ("lr", float),
                       ("hidden_size", int), ("emb_dim", int), ("num_layers", int), ("dropout", float)):
         t.add_argument("--" + name.replace("_", "-"), type=typ, help="default: the recipe's")
-    t.add_argument("--bidirectional", action="store_true", help="bidirectional encoder")
+    t.add_argument("--bidirectional", action="store_true",
+                   help="bidirectional encoder (gru, lstm; the attentional models always have one)")
+    t.add_argument("--input-feeding", action="store_true",
+                   help="Luong's input feeding (luong-dot, luong-general, luong-concat)")
     t.add_argument("--bucket", action="store_true", help="length-bucketed batches (less padding)")
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--device", default=None, help="cpu, cuda or mps (default: the best available)")
@@ -86,6 +89,10 @@ def _recipe(args) -> dict:
     base = RECIPES[(kind, args.model)]
     recipe = {k: base.get(k) for k in TRAIN_OPTIONS}
     model = {**base["model"], **({"bidirectional": True} if args.bidirectional else {})}
+    if getattr(args, "input_feeding", False):
+        if not args.model.startswith("luong"):
+            raise SystemExit(f"error: --input-feeding is for the Luong models, not {args.model!r}")
+        model["input_feeding"] = True
     for key in TRAIN_OPTIONS:
         if getattr(args, key, None) is not None:
             recipe[key] = getattr(args, key)

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from .protocol import Seq2SeqModel
 from .rnn import RNNConfig, RNNSeq2Seq
+from .rnn_attention import AttentionConfig, AttentionRNNSeq2Seq
 
 #: name -> (model class, config class, settings fixed by the name)
 MODELS = {
     "gru": (RNNSeq2Seq, RNNConfig, {"cell": "gru"}),
     "lstm": (RNNSeq2Seq, RNNConfig, {"cell": "lstm"}),
+    "bahdanau": (AttentionRNNSeq2Seq, AttentionConfig, {"attention": "bahdanau"}),
+    "luong-dot": (AttentionRNNSeq2Seq, AttentionConfig, {"attention": "dot"}),
+    "luong-general": (AttentionRNNSeq2Seq, AttentionConfig, {"attention": "general"}),
+    "luong-concat": (AttentionRNNSeq2Seq, AttentionConfig, {"attention": "concat"}),
 }
 
 CLASSES = {cls.__name__: (cls, cfg) for cls, cfg, _ in MODELS.values()}

@@ -28,13 +28,16 @@ class Memory:
 
     ``outputs`` ``[B, S, H]`` encoder states, ``mask`` ``[B, S]`` (True on real
     tokens), ``init_state`` the decoder's first state (model specific),
-    ``context`` an optional fixed ``[B, C]`` summary read at every step.
+    ``context`` an optional fixed ``[B, C]`` summary read at every step,
+    ``keys`` the attention's query-independent key projection ``[B, S, A]``,
+    computed once per batch (``None``: recomputed at every step).
     """
 
     outputs: torch.Tensor
     mask: torch.Tensor
     init_state: Any = None
     context: torch.Tensor | None = None
+    keys: torch.Tensor | None = None
 
 
 def index_batch(x: Any, index: torch.Tensor, dim: int) -> Any:
@@ -81,31 +84,39 @@ class Seq2SeqModel(nn.Module):
             bad = hi if hi >= size else lo
             raise ValueError(f"{name} contains token id {bad}, out of range for a vocabulary of size {size}")
 
+    def index_state(self, state: Any, index: torch.Tensor) -> Any:
+        """Select batch rows ``index`` of a decoder state."""
+        return index_batch(state, index, self.state_batch_dim)
+
     def reorder(self, state: Any, memory: Memory, index: torch.Tensor) -> tuple[Any, Memory]:
         """Select batch rows ``index`` of the decoder state and the memory."""
         memory = Memory(
             outputs=memory.outputs.index_select(0, index),
             mask=memory.mask.index_select(0, index),
-            init_state=index_batch(memory.init_state, index, self.state_batch_dim),
+            init_state=self.index_state(memory.init_state, index),
             context=index_batch(memory.context, index, 0),
+            keys=index_batch(memory.keys, index, 0),
         )
-        return index_batch(state, index, self.state_batch_dim), memory
+        return self.index_state(state, index), memory
 
-    def decoder_loop(self, tgt_in: torch.Tensor, memory: Memory, teacher_forcing: float = 1.0) -> torch.Tensor:
+    def decoder_loop(self, tgt_in: torch.Tensor, memory: Memory, teacher_forcing: float = 1.0,
+                     return_attention: bool = False):
         """Run ``decode_step`` once per target position (the readable reference path).
 
         At step ``t`` the decoder reads the gold token ``tgt_in[:, t]`` with
         probability ``teacher_forcing`` and its own previous prediction otherwise:
         one coin per sequence *and* per position (Bengio et al., 2015).
 
-        Args: ``tgt_in`` ``[B, T]``. Returns logits ``[B, T, V]``.
+        Args: ``tgt_in`` ``[B, T]``. Returns logits ``[B, T, V]`` (and, with
+        ``return_attention``, the weights ``[B, T, S]``, or ``None`` without attention).
         """
         if not 0.0 <= teacher_forcing <= 1.0:
             raise ValueError(f"teacher_forcing must be in [0, 1], got {teacher_forcing}")
-        state, inp, steps = memory.init_state, tgt_in[:, 0], []
+        state, inp, steps, attention = memory.init_state, tgt_in[:, 0], [], []
         for t in range(tgt_in.size(1)):
-            logits, state, _ = self.decode_step(inp, state, memory)
+            logits, state, weights = self.decode_step(inp, state, memory)
             steps.append(logits)
+            attention.append(weights)
             if t + 1 < tgt_in.size(1):
                 gold, pred = tgt_in[:, t + 1], logits.argmax(-1)
                 if teacher_forcing >= 1.0:
@@ -115,4 +126,7 @@ class Seq2SeqModel(nn.Module):
                 else:
                     coin = torch.rand(gold.shape, device=gold.device) < teacher_forcing
                     inp = torch.where(coin, gold, pred)
-        return torch.stack(steps, dim=1)
+        logits = torch.stack(steps, dim=1)
+        if not return_attention:
+            return logits
+        return logits, (torch.stack(attention, dim=1) if attention[0] is not None else None)

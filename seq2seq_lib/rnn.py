@@ -37,17 +37,19 @@ class Encoder(nn.Module):
     ignores padding. A batch without padding (all lengths equal, as length
     bucketing often gives) skips packing: PyTorch's fused CPU kernel is faster.
     A bidirectional encoder's two final states are joined by
-    ``tanh(W [h_fwd; h_bwd])`` to the decoder's size.
+    ``tanh(W [h_fwd; h_bwd])`` to the decoder's size ``bridge_size`` (default
+    ``hidden_size``).
     """
 
     def __init__(self, vocab_size: int, emb_dim: int, hidden_size: int, num_layers: int = 1,
-                 cell: str = "gru", bidirectional: bool = False, dropout: float = 0.0):
+                 cell: str = "gru", bidirectional: bool = False, dropout: float = 0.0,
+                 bridge_size: int | None = None):
         super().__init__()
         self.embedding = nn.Embedding(vocab_size, emb_dim, padding_idx=PAD)
         self.rnn = make_rnn(cell, emb_dim, hidden_size, num_layers, dropout, bidirectional)
         self.dropout = nn.Dropout(dropout)
         self.num_layers, self.hidden_size = num_layers, hidden_size
-        self.bridge = nn.Linear(2 * hidden_size, hidden_size) if bidirectional else None
+        self.bridge = nn.Linear(2 * hidden_size, bridge_size or hidden_size) if bidirectional else None
 
     def forward(self, src: torch.Tensor, src_lens: torch.Tensor):
         """Encode a batch.
@@ -72,7 +74,7 @@ class Encoder(nn.Module):
         return outputs, state
 
     def _join_directions(self, h: torch.Tensor) -> torch.Tensor:
-        """``[L*2, B, H]`` -> ``[L, B, H]`` via ``tanh(W [h_fwd; h_bwd])``."""
+        """``[L*2, B, H]`` -> ``[L, B, bridge_size]`` via ``tanh(W [h_fwd; h_bwd])``."""
         h = h.view(self.num_layers, 2, h.size(1), self.hidden_size)
         return torch.tanh(self.bridge(torch.cat([h[:, 0], h[:, 1]], dim=-1)))
 

@@ -82,43 +82,159 @@ def figure_png(fig: Figure, dpi: int = 100, close: bool = True) -> bytes:
     return buf.getvalue()
 
 
-def stack_explorer(views: Mapping[str, Figure | bytes | str], description: str = "view",
-                   initial: str | None = None):
-    """A dropdown that switches between pre-rendered views, with no Python callback.
+def attention_heatmap(weights, src_tokens: Sequence[str], tgt_tokens: Sequence[str],
+                      title: str | None = None, ax=None) -> Figure:
+    """Attention weights as a heatmap: one row per output token, one column per source token.
 
-    Each view (a Figure, PNG bytes, or an HTML string) is rendered now; the
-    dropdown and a ``widgets.Stack`` are joined with ``widgets.jslink``, which
-    runs in the browser. So the explorer works in the static HTML book, where
-    no kernel runs, as well as in Jupyter and on Colab. ``initial`` is the label
-    of the view shown first (default: the first).
+    Args:
+        weights: ``[T, S]`` tensor or array (at least ``len(tgt_tokens)`` rows and
+            ``len(src_tokens)`` columns; extra rows/columns, e.g. padding, are cut).
+        src_tokens: the ``S`` source tokens (column labels).
+        tgt_tokens: the ``T`` output tokens (row labels), e.g. ending with ``<eos>``.
+    """
+    import numpy as np
+
+    w = np.asarray(weights.detach().cpu() if hasattr(weights, "detach") else weights, dtype=float)
+    if w.ndim != 2:
+        raise ValueError(f"attention_heatmap needs a [T, S] matrix, got shape {list(w.shape)}")
+    T, S = len(tgt_tokens), len(src_tokens)
+    if w.shape[0] < T or w.shape[1] < S:
+        raise ValueError(f"weights of shape {list(w.shape)} are smaller than {T} output x {S} source tokens")
+    w = w[:T, :S]
+    if ax is None:
+        size = 0.22 * max(S, T) + 1.6
+        fig, ax = plt.subplots(figsize=(min(size + 0.8, 9.0), min(size * T / max(S, 1), 9.0) + 0.4))
+    else:
+        fig = ax.figure
+    image = ax.imshow(w, cmap="viridis", vmin=0.0, vmax=1.0, aspect="auto")
+    ax.set_xticks(range(S), [str(t) for t in src_tokens], rotation=90 if S > 12 else 0, fontsize=8)
+    ax.set_yticks(range(T), [str(t) for t in tgt_tokens], fontsize=8)
+    ax.set_xlabel("source")
+    ax.set_ylabel("output")
+    fig.colorbar(image, ax=ax, fraction=0.046, pad=0.03, label="attention weight")
+    if title:
+        ax.set_title(title, fontsize=10)
+    return fig
+
+
+def _view_widget(view):
+    import ipywidgets as widgets
+
+    if isinstance(view, Figure):
+        view = figure_png(view)
+    if isinstance(view, bytes):
+        return widgets.Image(value=view, format="png")
+    return widgets.HTML(value=view)
+
+
+def _levels(views: Mapping, depth: int) -> list[list[str]]:
+    """The labels at each level of a nested mapping; every branch must have the same ones."""
+    labels, level = [], [views]
+    for d in range(depth):
+        keys = [list(m) for m in level]
+        if not keys[0] or any(k != keys[0] for k in keys):
+            raise ValueError(f"every branch of the explorer's views needs the same labels at level {d}, "
+                             f"got {keys[0]} and {next((k for k in keys if k != keys[0]), [])}")
+        labels.append(keys[0])
+        level = [v for m in level for v in m.values()]
+        if d + 1 < depth and not all(isinstance(v, Mapping) for v in level):
+            raise ValueError(f"level {d + 1} of the explorer's views should be mappings")
+    return labels
+
+
+def stack_explorer(views: Mapping, description: str | Sequence[str] = "view",
+                   initial: str | Sequence[str] | None = None):
+    """Dropdowns that switch between pre-rendered views, with no Python callback.
+
+    ``views`` maps a label to a view (a Figure, PNG bytes, or an HTML string), or,
+    for several controls, nests mappings: ``{model: {example: view}}`` gives one
+    dropdown per level (``description`` and ``initial`` then hold one entry per
+    level). Every view is rendered now; each dropdown is joined to the
+    ``widgets.Stack`` objects of its level with ``widgets.jslink``, which runs in
+    the browser. So the explorer works in the static HTML book, where no kernel
+    runs, as well as in Jupyter and on Colab.
     """
     import ipywidgets as widgets
 
     if not views:
         raise ValueError("stack_explorer needs at least one view")
-    labels = list(views)
-    if initial is not None and initial not in views:
-        raise ValueError(f"initial view {initial!r} is not one of {labels}")
-    start = labels.index(initial) if initial is not None else 0
-    children = []
-    for view in views.values():
-        if isinstance(view, Figure):
-            view = figure_png(view)
-        if isinstance(view, bytes):
-            children.append(widgets.Image(value=view, format="png"))
-        else:
-            children.append(widgets.HTML(value=view))
+    descriptions = [description] if isinstance(description, str) else list(description)
+    depth = len(descriptions)
+    labels = _levels(views, depth)
+    initial = [None] * depth if initial is None else [initial] if isinstance(initial, str) else list(initial)
+    if len(initial) != depth:
+        raise ValueError(f"give one initial label per level ({depth}), got {initial}")
+    for want, options in zip(initial, labels):
+        if want is not None and want not in options:
+            raise ValueError(f"initial view {want!r} is not one of {options}")
+    starts = [options.index(want) if want is not None else 0 for want, options in zip(initial, labels)]
     if not hasattr(widgets, "Stack"):  # ipywidgets 7 (older Colab images): tabs also switch in the browser
-        tabs = widgets.Tab(children, selected_index=start)
-        for i, label in enumerate(labels):
-            tabs.set_title(i, label)
-        tabs.add_class("s2s-explorer")
-        return tabs
-    stack = widgets.Stack(children, selected_index=start)
-    control = widgets.Dropdown(options=labels, index=start, description=description,
-                               style={"description_width": "initial"})
-    link = widgets.jslink((control, "index"), (stack, "selected_index"))
-    box = widgets.VBox([control, stack])
-    box.links = [link]  # keep the browser-side link alive with the explorer
+        return _tab_explorer(views, depth, starts)
+    controls = [widgets.Dropdown(options=options, index=start, description=desc,
+                                 style={"description_width": "initial"})
+                for options, start, desc in zip(labels, starts, descriptions)]
+    links = []
+
+    def build(node, d):
+        if d == depth:
+            return _view_widget(node)
+        stack = widgets.Stack([build(child, d + 1) for child in node.values()], selected_index=starts[d])
+        links.append(widgets.jslink((controls[d], "index"), (stack, "selected_index")))
+        return stack
+
+    box = widgets.VBox([widgets.HBox(controls), build(views, 0)])
+    box.links = links  # keep the browser-side links alive with the explorer
     box.add_class("s2s-explorer")
     return box
+
+
+def _tab_explorer(views: Mapping, depth: int, starts: list[int]):
+    import ipywidgets as widgets
+
+    def build(node, d):
+        if d == depth:
+            return _view_widget(node)
+        tabs = widgets.Tab([build(child, d + 1) for child in node.values()], selected_index=starts[d])
+        for i, label in enumerate(node):
+            tabs.set_title(i, label)
+        return tabs
+
+    tabs = build(views, 0)
+    tabs.add_class("s2s-explorer")
+    return tabs
+
+
+def live_decoder(decode, example: str, description: str = "your input"):
+    """A text box whose input is decoded by the model, with the output and its attention heatmap.
+
+    ``decode(text) -> (src_tokens, out_tokens, weights)`` runs in Python
+    (``weights`` ``[T, S]``, or ``None`` for a model without attention), so the
+    box responds only with a running kernel (Jupyter, Colab); the page says so.
+    The result for ``example`` is rendered now, so the static book shows it.
+    """
+    import ipywidgets as widgets
+
+    note = widgets.HTML("<em>Live: type and press Enter. This box needs a running kernel "
+                        "(Colab or Jupyter); in the static book it shows the example only.</em>")
+    box = widgets.Text(value=example, description=description, continuous_update=False,
+                       style={"description_width": "initial"}, layout=widgets.Layout(width="90%"))
+    text, image = widgets.HTML(), widgets.Image(format="png")
+
+    def show(change=None):
+        try:
+            src_tokens, out_tokens, weights = decode(box.value)
+        except ValueError as err:  # bad input: say what is wrong, keep the box alive
+            text.value, image.layout.display = f"<p style='color:#b00'>{err}</p>", "none"
+            return
+        text.value = f"<p>output: <code>{' '.join(map(str, out_tokens))}</code></p>"
+        if weights is None:
+            image.layout.display = "none"
+        else:
+            image.value = figure_png(attention_heatmap(weights, src_tokens, out_tokens))
+            image.layout.display = None
+
+    show()
+    box.observe(show, names="value")
+    widget = widgets.VBox([note, box, text, image])
+    widget.add_class("s2s-live")
+    return widget

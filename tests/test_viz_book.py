@@ -10,7 +10,14 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from seq2seq_lib import History  # noqa: E402
 from seq2seq_lib.book import runtime_line  # noqa: E402
-from seq2seq_lib.viz import figure_png, plot_by_length, plot_history, stack_explorer  # noqa: E402
+from seq2seq_lib.viz import (  # noqa: E402
+    attention_heatmap,
+    figure_png,
+    live_decoder,
+    plot_by_length,
+    plot_history,
+    stack_explorer,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -37,17 +44,69 @@ def test_stack_explorer_links_control_and_stack_in_the_browser():
     import ipywidgets as widgets
 
     box = stack_explorer({"one": "<b>1</b>", "two": Figure()})
-    control, stack = box.children
+    (control,), stack = box.children[0].children, box.children[1]
     assert isinstance(stack, widgets.Stack) and len(stack.children) == 2
+    assert isinstance(stack.children[1], widgets.Image)
     assert "s2s-explorer" in box._dom_classes
     (link,) = box.links
     assert link.source == (control, "index") and link.target == (stack, "selected_index")
     with pytest.raises(ValueError, match="at least one view"):
         stack_explorer({})
     start = stack_explorer({"a": "1", "b": "2"}, initial="b")
-    assert start.children[0].index == 1 and start.children[1].selected_index == 1
+    assert start.children[0].children[0].index == 1 and start.children[1].selected_index == 1
     with pytest.raises(ValueError, match="initial view 'c'"):
         stack_explorer({"a": "1"}, initial="c")
+
+
+def test_nested_explorer_has_one_control_per_level_linked_to_every_stack():
+    import ipywidgets as widgets
+
+    views = {m: {e: f"{m}-{e}" for e in ("x", "y", "z")} for m in ("gru", "bahdanau")}
+    box = stack_explorer(views, description=("model", "example"), initial=("bahdanau", "y"))
+    model_ctl, example_ctl = box.children[0].children
+    outer = box.children[1]
+    assert model_ctl.index == 1 and example_ctl.index == 1
+    assert [len(s.children) for s in outer.children] == [3, 3]
+    assert outer.children[1].children[2].value == "bahdanau-z"
+    targets = {(ln.source[0].description, id(ln.target[0])) for ln in box.links}
+    assert targets == {("model", id(outer))} | {("example", id(s)) for s in outer.children}
+    assert all(isinstance(s, widgets.Stack) and s.selected_index == 1 for s in outer.children)
+    with pytest.raises(ValueError, match="same labels at level 1"):
+        stack_explorer({"a": {"x": "1"}, "b": {"y": "2"}}, description=("m", "e"))
+    with pytest.raises(ValueError, match="one initial label per level"):
+        stack_explorer(views, description=("model", "example"), initial="gru")
+
+
+def test_attention_heatmap_labels_rows_and_columns():
+    import torch
+
+    weights = torch.softmax(torch.randn(6, 7), -1)  # one padding row and column beyond the tokens
+    fig = attention_heatmap(weights, list("abcdef"), ["f", "e", "d", "c", "b", "<eos>"][:5], title="t")
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == list("abcdef")
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["f", "e", "d", "c", "b"]
+    assert ax.images[0].get_array().shape == (5, 6)
+    with pytest.raises(ValueError, match="smaller than"):
+        attention_heatmap(weights, list("abcdefgh"), ["x"])
+    with pytest.raises(ValueError, match=r"needs a \[T, S\] matrix"):
+        attention_heatmap(weights[0], list("ab"), ["x"])
+
+
+def test_live_decoder_renders_the_example_and_reports_bad_input():
+    import numpy as np
+
+    def decode(text):
+        if not text.strip():
+            raise ValueError("type at least one token")
+        src = text.split()
+        return src, src[::-1], np.eye(len(src))[::-1]
+
+    widget = live_decoder(decode, "1 2 3")
+    note, box, text, image = widget.children
+    assert "needs a running kernel" in note.value
+    assert "3 2 1" in text.value and bytes(image.value).startswith(b"\x89PNG")
+    box.value = "  "
+    assert "type at least one token" in text.value and image.layout.display == "none"
 
 
 def test_runtime_table_is_generated_from_the_data_file():

@@ -1,0 +1,150 @@
+"""Attention: the masked softmax, Bahdanau's additive attention and Luong's global attention.
+
+An attention module scores every encoder state (a *key*) against a decoder
+state (the *query*), turns the scores into weights with a softmax over the real
+source positions, and returns the weighted sum of the encoder states (the
+*context*) with the weights.
+
+The part of a score that depends only on the keys (``U_a h_j`` for Bahdanau,
+``W_a h_j`` for Luong's ``general``) is the same at every decoder step, so
+:meth:`Attention.project_keys` computes it once per batch; the decoder passes
+the result back at each step. Passing nothing recomputes it (the slow way that
+``bench precomputed-keys`` measures).
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from .utils import check_shape
+
+
+def masked_softmax(scores: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Softmax over the last dimension that gives masked positions exactly zero weight.
+
+    Args:
+        scores: ``[..., S]`` attention scores.
+        mask: bool, broadcastable to ``scores``, True on real positions.
+    Returns:
+        weights of the shape of ``scores``; each row sums to one over the real positions.
+    """
+    if mask.dtype != torch.bool:
+        raise TypeError(f"the attention mask must be a bool tensor (True on real tokens), got {mask.dtype}")
+    try:
+        shape = torch.broadcast_shapes(scores.shape, mask.shape)
+    except RuntimeError:
+        shape = None
+    if shape != scores.shape:
+        raise ValueError(f"attention mask of shape {list(mask.shape)} does not match scores "
+                         f"of shape {list(scores.shape)} (the last dimension is the source length)")
+    if not bool(mask.any(-1).all()):
+        raise ValueError("a row of the attention mask has no real position: every source needs a token")
+    return torch.softmax(scores.masked_fill(~mask, float("-inf")), dim=-1)
+
+
+class Attention(nn.Module):
+    """Base class: ``score`` a query against the keys, softmax, weighted sum."""
+
+    query_size: int
+    key_size: int
+
+    def project_keys(self, keys: torch.Tensor) -> torch.Tensor:
+        """The query-independent part of the score, ``[B, S, K] -> [B, S, *]`` (once per batch)."""
+        return keys
+
+    def score(self, query: torch.Tensor, projected_keys: torch.Tensor) -> torch.Tensor:
+        """``query [B, T, Q]``, projected keys ``[B, S, *]`` -> scores ``[B, T, S]``."""
+        raise NotImplementedError
+
+    def forward(self, query: torch.Tensor, keys: torch.Tensor, mask: torch.Tensor,
+                projected_keys: torch.Tensor | None = None):
+        """Attend from one or several decoder states.
+
+        Args:
+            query: ``[B, Q]`` (one decoder step) or ``[B, T, Q]`` (every step at once).
+            keys: ``[B, S, K]`` encoder outputs (also the values).
+            mask: ``[B, S]`` bool, True on real source tokens.
+            projected_keys: ``project_keys(keys)``, if already computed for this batch.
+        Returns:
+            context ``[B, K]`` and weights ``[B, S]`` (or ``[B, T, K]`` and ``[B, T, S]``).
+        """
+        one_step = query.dim() == 2
+        q = query.unsqueeze(1) if one_step else query
+        dims = check_shape(q, ("B", "T", self.query_size), "attention query (decoder state)")
+        check_shape(keys, (dims["B"], "S", self.key_size), "attention keys (encoder outputs)")
+        check_shape(mask, (dims["B"], keys.size(1)), "attention mask")
+        if projected_keys is None:
+            projected_keys = self.project_keys(keys)
+        weights = masked_softmax(self.score(q, projected_keys), mask.unsqueeze(1))  # [B, T, S]
+        context = torch.bmm(weights, keys)  # [B, T, K]
+        if one_step:
+            return context.squeeze(1), weights.squeeze(1)
+        return context, weights
+
+
+class BahdanauAttention(Attention):
+    """Additive attention (Bahdanau et al., 2015): ``e_j = v_a^T tanh(W_a s + U_a h_j)``.
+
+    ``s`` is the decoder state *before* the step (``s_{i-1}`` in the paper).
+    """
+
+    def __init__(self, query_size: int, key_size: int, attn_size: int | None = None):
+        super().__init__()
+        attn_size = attn_size or query_size
+        self.query_size, self.key_size = query_size, key_size
+        self.W_a = nn.Linear(query_size, attn_size, bias=False)
+        self.U_a = nn.Linear(key_size, attn_size, bias=False)
+        self.v_a = nn.Linear(attn_size, 1, bias=False)
+
+    def project_keys(self, keys: torch.Tensor) -> torch.Tensor:
+        return self.U_a(keys)  # [B, S, A]
+
+    def score(self, query: torch.Tensor, projected_keys: torch.Tensor) -> torch.Tensor:
+        hidden = torch.tanh(self.W_a(query).unsqueeze(2) + projected_keys.unsqueeze(1))  # [B, T, S, A]
+        return self.v_a(hidden).squeeze(-1)
+
+
+LUONG_SCORES = ("dot", "general", "concat")
+
+
+class LuongAttention(Attention):
+    """Global attention (Luong et al., 2015) with one of three scores of ``h_t`` and ``h_s``.
+
+    * ``dot``: ``h_t^T h_s`` (no parameters; query and key sizes must be equal);
+    * ``general``: ``h_t^T W_a h_s``;
+    * ``concat``: ``v_a^T tanh(W_a [h_t; h_s])``.
+
+    ``h_t`` is the decoder state *after* the step.
+    """
+
+    def __init__(self, query_size: int, key_size: int, score: str = "general", attn_size: int | None = None):
+        super().__init__()
+        if score not in LUONG_SCORES:
+            raise ValueError(f"unknown Luong score {score!r}; choose one of {LUONG_SCORES}")
+        if score == "dot" and query_size != key_size:
+            raise ValueError(f"the dot score needs decoder and encoder states of one size, got decoder "
+                             f"{query_size} and encoder {key_size}; use 'general' or match the sizes")
+        self.query_size, self.key_size, self.kind = query_size, key_size, score
+        if score == "general":
+            self.W_a = nn.Linear(key_size, query_size, bias=False)
+        elif score == "concat":
+            attn_size = attn_size or query_size
+            self.W_a = nn.Linear(query_size + key_size, attn_size, bias=False)
+            self.v_a = nn.Linear(attn_size, 1, bias=False)
+
+    def project_keys(self, keys: torch.Tensor) -> torch.Tensor:
+        if self.kind == "general":
+            return self.W_a(keys)  # [B, S, Q]
+        if self.kind == "concat":  # the h_s half of W_a [h_t; h_s]
+            return keys @ self.W_a.weight[:, self.query_size:].T  # [B, S, A]
+        return keys
+
+    def score(self, query: torch.Tensor, projected_keys: torch.Tensor) -> torch.Tensor:
+        if self.kind == "concat":
+            q = query @ self.W_a.weight[:, : self.query_size].T  # [B, T, A]
+            return self.v_a(torch.tanh(q.unsqueeze(2) + projected_keys.unsqueeze(1))).squeeze(-1)
+        return torch.bmm(query, projected_keys.transpose(1, 2))  # [B, T, S]
+
+    def extra_repr(self) -> str:
+        return f"score={self.kind!r}"
