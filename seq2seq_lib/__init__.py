@@ -1,11 +1,13 @@
 """seq2seq_lib: the small, tested library behind *Seq2Seq in PyTorch*."""
 
+from .attention import BahdanauAttention, LuongAttention, masked_softmax
 from .data import Batch, BucketBatchSampler, Seq2SeqDataset, collate, make_loader, padding_fraction
 from .decode import Hypotheses, greedy_decode
 from .metrics import exact_match, perplexity, sequence_nll, token_accuracy
 from .models import MODELS, build_model
 from .protocol import Memory, Seq2SeqModel
 from .rnn import Decoder, Encoder, RNNConfig, RNNSeq2Seq
+from .rnn_attention import AttentionConfig, AttentionRNNSeq2Seq
 from .tasks import make_pairs, reversal_splits, task_vocab
 from .train import SCHEDULES, History, evaluate, fit, load_checkpoint, predict, save_checkpoint, train_step
 from .utils import check_shape, count_parameters, pick_device, seed_everything
@@ -14,6 +16,7 @@ from .vocab import EOS, PAD, SOS, SPECIALS, UNK, Vocab, get_tokenizer
 __version__ = "0.1.0"
 
 __all__ = [
+    "BahdanauAttention", "LuongAttention", "masked_softmax", "AttentionConfig", "AttentionRNNSeq2Seq",
     "Batch", "BucketBatchSampler", "Seq2SeqDataset", "collate", "make_loader", "padding_fraction",
     "Hypotheses", "greedy_decode", "exact_match", "perplexity", "sequence_nll", "token_accuracy",
     "MODELS", "build_model", "Memory", "Seq2SeqModel", "Decoder", "Encoder", "RNNConfig",

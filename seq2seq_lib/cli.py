@@ -28,11 +28,17 @@ TASK_DEFAULTS = {"vocab_size": 10, "min_len": 4, "max_len": 12, "test_size": 100
 # Default recipes: (task, model) -> training options and model size. Each reaches the
 # quality its chapter asserts in about two minutes at most on a 2-core CPU.
 _RNN = {"emb_dim": 64, "hidden_size": 128, "context_every_step": True}
+_ATT = {"emb_dim": 32, "hidden_size": 64}
+# The attentional models learn the alignment from many small updates: batches of 32, one pass.
+_ATT_RECIPE = dict(epochs=1, batch_size=32, lr=5e-3, train_size=20_000, model=_ATT)
 RECIPES = {
     ("reversal", "gru"): dict(epochs=5, batch_size=128, lr=6e-3, train_size=35_000, model=_RNN),
     ("reversal", "lstm"): dict(epochs=3, batch_size=128, lr=6e-3, train_size=35_000, model=_RNN),
+    **{("reversal", name): _ATT_RECIPE for name in ("bahdanau", "luong-dot", "luong-general", "luong-concat")},
     ("data", "gru"): dict(epochs=10, batch_size=64, lr=1e-3, model={**_RNN, "emb_dim": 128}),
     ("data", "lstm"): dict(epochs=10, batch_size=64, lr=1e-3, model={**_RNN, "emb_dim": 128}),
+    **{("data", name): dict(epochs=10, batch_size=64, lr=1e-3, model={"emb_dim": 128, "hidden_size": 256})
+       for name in ("bahdanau", "luong-dot", "luong-general", "luong-concat")},
 }
 TRAIN_OPTIONS = ("epochs", "batch_size", "lr", "train_size")
 SIZE_OPTIONS = ("hidden_size", "emb_dim", "num_layers", "dropout")

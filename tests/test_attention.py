@@ -212,3 +212,29 @@ def test_bidirectional_final_states_equal_the_sequence_run_alone(lens, cell):
             assert h.shape == (1, len(lens), 10)
             torch.testing.assert_close(h[:, i:i + 1], h_i, rtol=0, atol=1e-6)
             torch.testing.assert_close(out[i:i + 1, :n], out_i, rtol=0, atol=1e-6)
+
+
+def _hand_written_cell(chapter: str) -> str:
+    import json
+    from pathlib import Path
+
+    nb = json.loads((Path(__file__).resolve().parents[1] / "chapters" / f"{chapter}.ipynb").read_text())
+    cells = [c for c in nb["cells"] if "hand-written" in c["metadata"].get("tags", [])]
+    assert len(cells) == 1, f"{chapter} should have one code cell tagged hand-written"
+    return "".join(cells[0]["source"])
+
+
+def test_chapter5_hand_written_attention_equals_the_library():
+    """The module the reader writes in chapter 5 gives the library's weights and context."""
+    namespace = {"torch": torch, "nn": torch.nn}
+    exec(_hand_written_cell("05_bahdanau_attention"), namespace)
+    mine = namespace["AdditiveAttention"](6, 8, 5)
+    lib = BahdanauAttention(6, 8, 5)
+    mine.load_state_dict(lib.state_dict())
+    keys, mask = torch.randn(3, 5, 8), torch.arange(5)[None, :] < torch.tensor([5, 2, 1])[:, None]
+    s = torch.randn(3, 6)
+    c_mine, a_mine = mine(s, keys, mask)
+    c_lib, a_lib = lib(s, keys, mask, projected_keys=lib.project_keys(keys))
+    torch.testing.assert_close(a_mine, a_lib)
+    torch.testing.assert_close(c_mine, c_lib)
+    assert (a_mine[~mask] == 0).all()

@@ -69,3 +69,22 @@ def test_evaluate_rejects_a_directory_that_is_not_a_checkpoint(tmp_path, capsys)
 def test_python_dash_m_entry_point():
     res = subprocess.run([sys.executable, "-m", "seq2seq_lib", "--help"], capture_output=True, text=True)
     assert res.returncode == 0 and "train" in res.stdout and "evaluate" in res.stdout
+
+
+@pytest.mark.parametrize("model,extra", [("bahdanau", []), ("luong-general", ["--input-feeding"]),
+                                         ("luong-dot", []), ("luong-concat", [])])
+def test_attentional_models_train_save_and_reload(tmp_path, capsys, model, extra):
+    out = tmp_path / model
+    assert main(["train", "--task", "reversal", "--model", model, "--train-size", "200", "--max-len", "6",
+                 "--out", str(out), "--quiet", *TINY, *extra]) == 0
+    summary = last_json(capsys)
+    assert summary["model"] == model
+    config = json.loads((out / "model.json").read_text())["config"]
+    assert config["attention"] == model.replace("luong-", "") and config["input_feeding"] == bool(extra)
+    assert main(["evaluate", "--checkpoint", str(out), "--task", "reversal", "--test-size", "20"]) == 0
+    assert last_json(capsys)["n"] == 20
+
+
+def test_input_feeding_is_only_for_luong(tmp_path):
+    with pytest.raises(SystemExit, match="--input-feeding is for the Luong models"):
+        main(["train", "--task", "reversal", "--model", "bahdanau", "--input-feeding", "--out", str(tmp_path)])
