@@ -25,6 +25,9 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
 KNOWN_NOISE = ("Got invalid theme mode", "allowUnionTypes", "Failed to load resource")
 # sphinx-thebe 0.3.1 writes its config <script> twice with Sphinx 7.4; the second is a no-op.
 KNOWN_PAGE_ERRORS = ("Identifier 'THEBE_JS_URL' has already been declared",)
+# Pages that must show explorers: page stem -> (explorers, dropdowns in all), at least.
+REQUIRED_EXPLORERS = {"02_vanilla_encoder_decoder": (1, 1), "05_bahdanau_attention": (1, 1),
+                      "06_luong_attention": (1, 2)}
 
 
 def ensure_chromium() -> bool:
@@ -66,14 +69,18 @@ def check_page(page, path: Path, shots: Path, html: Path) -> list[str]:
             problems.append(f"{n_views} widget views saved but none rendered")
     name = str(path.relative_to(html)).replace("/", "__").removesuffix(".html")
     page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
-    problems += check_explorers(page)
+    problems += check_explorers(page, REQUIRED_EXPLORERS.get(path.stem, (0, 0)))
     problems += check_solutions(page)
     return problems + errors
 
 
-def check_explorers(page) -> list[str]:
+def check_explorers(page, required: tuple[int, int] = (0, 0)) -> list[str]:
     problems = []
     explorers = page.locator(".s2s-explorer")
+    n_selects = page.locator(".s2s-explorer select").count()
+    if explorers.count() < required[0] or n_selects < required[1]:
+        problems.append(f"expected at least {required[0]} explorers with {required[1]} controls, "
+                        f"found {explorers.count()} with {n_selects}")
     for i in range(explorers.count()):
         ex = explorers.nth(i)
         ex.scroll_into_view_if_needed()
