@@ -91,7 +91,8 @@ def check_explorers(page, required: tuple[int, int] = (0, 0)) -> list[str]:
             if options.count() < 2:
                 continue
             before = ex.screenshot()
-            sel.select_option(index=options.count() - 1)
+            current = sel.evaluate("e => e.selectedIndex")
+            sel.select_option(index=0 if current == options.count() - 1 else options.count() - 1)
             page.wait_for_timeout(300)
             if ex.screenshot() == before:
                 problems.append(f"explorer {i}: picture did not change when control {j} moved")
