@@ -40,6 +40,11 @@ class Memory:
     keys: torch.Tensor | None = None
 
 
+def source_mask(src: torch.Tensor, src_lens: torch.Tensor) -> torch.Tensor:
+    """``[B, S]`` bool mask, True on the real tokens of a right-padded batch."""
+    return torch.arange(src.size(1), device=src.device)[None, :] < src_lens.to(src.device)[:, None]
+
+
 def index_batch(x: Any, index: torch.Tensor, dim: int) -> Any:
     """Apply ``index_select(dim, index)`` to every tensor in a (nested) tuple/list."""
     if x is None:

@@ -14,7 +14,7 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from .protocol import Memory, Seq2SeqModel
+from .protocol import Memory, Seq2SeqModel, source_mask
 from .vocab import PAD
 
 CELLS = {"gru": nn.GRU, "lstm": nn.LSTM}
@@ -155,7 +155,7 @@ class RNNSeq2Seq(Seq2SeqModel):
         """``src`` ``[B, S]``, ``src_lens`` ``[B]`` -> :class:`Memory` (outputs ``[B, S, D*H]``)."""
         self.check_source(src, src_lens)
         outputs, state = self.encoder(src, src_lens)
-        mask = torch.arange(src.size(1), device=src.device)[None, :] < src_lens.to(src.device)[:, None]
+        mask = source_mask(src, src_lens)
         return Memory(outputs=outputs, mask=mask, init_state=state, context=self._context(state))
 
     def _context(self, state) -> torch.Tensor | None:

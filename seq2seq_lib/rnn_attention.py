@@ -24,7 +24,7 @@ import torch
 from torch import nn
 
 from .attention import LUONG_SCORES, BahdanauAttention, LuongAttention
-from .protocol import Memory, Seq2SeqModel, index_batch
+from .protocol import Memory, Seq2SeqModel, index_batch, source_mask
 from .rnn import Encoder, make_rnn
 from .vocab import PAD
 
@@ -107,7 +107,7 @@ class AttentionRNNSeq2Seq(Seq2SeqModel):
         and the attention's key projection, computed once for the whole batch."""
         self.check_source(src, src_lens)
         outputs, state = self.encoder(src, src_lens)
-        mask = torch.arange(src.size(1), device=src.device)[None, :] < src_lens.to(src.device)[:, None]
+        mask = source_mask(src, src_lens)
         feed = outputs.new_zeros(src.size(0), self.config.hidden_size) if self.config.input_feeding else None
         return Memory(outputs=outputs, mask=mask, init_state=AttnState(state, feed),
                       keys=self.attention.project_keys(outputs))
