@@ -1,4 +1,5 @@
-"""Attention: the masked softmax, Bahdanau's additive attention and Luong's global attention.
+"""Attention: the masked softmax, Bahdanau's additive attention, Luong's global
+attention, and the Transformer's scaled dot-product and multi-head attention.
 
 An attention module scores every encoder state (a *key*) against a decoder
 state (the *query*), turns the scores into weights with a softmax over the real
@@ -14,7 +15,10 @@ the result back at each step. Passing nothing recomputes it (the slow way that
 
 from __future__ import annotations
 
+import math
+
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from .utils import check_shape
@@ -148,3 +152,75 @@ class LuongAttention(Attention):
 
     def extra_repr(self) -> str:
         return f"score={self.kind!r}"
+
+
+# ---------------------------------------------------------------- the Transformer's attention
+def scaled_dot_product_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
+                                 mask: torch.Tensor | None = None):
+    """The readable path: ``softmax(q k^T / sqrt(d_k)) v`` (Vaswani et al., 2017, eq. 1).
+
+    Args:
+        q: ``[..., T, d_k]`` queries; k: ``[..., S, d_k]`` keys; v: ``[..., S, d_v]`` values.
+        mask: bool, broadcastable to ``[..., T, S]``, True where a query may attend.
+    Returns:
+        output ``[..., T, d_v]`` and weights ``[..., T, S]``.
+    """
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.size(-1))
+    weights = torch.softmax(scores, -1) if mask is None else masked_softmax(scores, mask)
+    return weights @ v, weights
+
+
+class MultiHeadAttention(nn.Module):
+    """``MultiHead(Q, K, V) = Concat(head_1, ..., head_h) W_o`` with
+    ``head_i = Attention(Q W_q_i, K W_k_i, V W_v_i)`` (Vaswani et al., 2017).
+
+    The heads are the columns of one ``W_q`` (and ``W_k``, ``W_v``), split into
+    ``n_heads`` slices of ``d_k = d_model / n_heads``. ``fast=True`` computes the
+    attention with ``F.scaled_dot_product_attention`` (fused kernels, no weights);
+    ``fast=False`` with :func:`scaled_dot_product_attention` (returns the weights).
+    """
+
+    def __init__(self, d_model: int, n_heads: int, dropout: float = 0.0):
+        super().__init__()
+        if d_model % n_heads:
+            raise ValueError(f"d_model ({d_model}) must be divisible by n_heads ({n_heads})")
+        self.d_model, self.n_heads, self.d_k = d_model, n_heads, d_model // n_heads
+        self.W_q, self.W_k, self.W_v, self.W_o = (nn.Linear(d_model, d_model) for _ in range(4))
+        self.dropout = dropout
+
+    def split_heads(self, x: torch.Tensor) -> torch.Tensor:
+        """``[B, T, d_model] -> [B, h, T, d_k]``."""
+        return x.view(x.size(0), x.size(1), self.n_heads, self.d_k).transpose(1, 2)
+
+    def project_kv(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Keys and values ``[B, h, S, d_k]`` of ``x`` ``[B, S, d_model]`` (cacheable)."""
+        return self.split_heads(self.W_k(x)), self.split_heads(self.W_v(x))
+
+    def forward(self, query: torch.Tensor, kv: torch.Tensor | tuple[torch.Tensor, torch.Tensor],
+                mask: torch.Tensor | None = None, fast: bool = True):
+        """Attend from ``query`` to ``kv``.
+
+        Args:
+            query: ``[B, T, d_model]``.
+            kv: ``[B, S, d_model]`` (keys and values are projected here), or the
+                already projected ``(k, v)``, each ``[B, h, S, d_k]`` (a cache).
+            mask: bool ``[B or 1, T or 1, S]``, True where a query may attend.
+            fast: use ``F.scaled_dot_product_attention`` (weights are then ``None``).
+        Returns:
+            output ``[B, T, d_model]`` and weights ``[B, h, T, S]`` (or ``None``).
+        """
+        dims = check_shape(query, ("B", "T", self.d_model), "attention query")
+        k, v = kv if isinstance(kv, tuple) else self.project_kv(kv)
+        check_shape(k, (dims["B"], self.n_heads, "S", self.d_k), "attention keys")
+        q = self.split_heads(self.W_q(query))  # [B, h, T, d_k]
+        if mask is not None:
+            check_shape(mask, (None, None, k.size(2)), "attention mask")
+            mask = mask.unsqueeze(1)  # broadcast over the heads
+        p = self.dropout if self.training else 0.0
+        if fast:
+            out, weights = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=p), None
+        else:
+            out, weights = scaled_dot_product_attention(q, k, v, mask)
+            out = F.dropout(weights, p, self.training) @ v if p else out
+        out = out.transpose(1, 2).reshape(dims["B"], dims["T"], self.d_model)
+        return self.W_o(out), weights

@@ -29,19 +29,26 @@ TASK_DEFAULTS = {"vocab_size": 10, "min_len": 4, "max_len": 12, "test_size": 100
 # quality its chapter asserts in about two minutes at most on a 2-core CPU.
 _RNN = {"emb_dim": 64, "hidden_size": 128, "context_every_step": True}
 _ATT = {"emb_dim": 32, "hidden_size": 64}
+_TRANSFORMER = {"d_model": 64, "n_heads": 4, "num_layers": 2, "d_ff": 256, "dropout": 0.0}
 # The attentional models learn the alignment from many small updates: batches of 32, one pass.
 _ATT_RECIPE = dict(epochs=1, batch_size=32, lr=5e-3, train_size=20_000, model=_ATT)
 RECIPES = {
     ("reversal", "gru"): dict(epochs=5, batch_size=128, lr=6e-3, train_size=35_000, model=_RNN),
     ("reversal", "lstm"): dict(epochs=3, batch_size=128, lr=6e-3, train_size=35_000, model=_RNN),
     **{("reversal", name): _ATT_RECIPE for name in ("bahdanau", "luong-dot", "luong-general", "luong-concat")},
+    # the Transformer learns reversal from few large steps: 3 passes over 20k pairs, batches of 64
+    ("reversal", "transformer"): dict(epochs=3, batch_size=64, lr=3e-3, train_size=20_000, model=_TRANSFORMER),
+    ("data", "transformer"): dict(epochs=10, batch_size=64, lr=1e-3, label_smoothing=0.1,
+                                  model={**_TRANSFORMER, "d_model": 128, "d_ff": 512, "dropout": 0.1}),
     ("data", "gru"): dict(epochs=10, batch_size=64, lr=1e-3, model={**_RNN, "emb_dim": 128}),
     ("data", "lstm"): dict(epochs=10, batch_size=64, lr=1e-3, model={**_RNN, "emb_dim": 128}),
     **{("data", name): dict(epochs=10, batch_size=64, lr=1e-3, model={"emb_dim": 128, "hidden_size": 256})
        for name in ("bahdanau", "luong-dot", "luong-general", "luong-concat")},
 }
-TRAIN_OPTIONS = ("epochs", "batch_size", "lr", "train_size")
-SIZE_OPTIONS = ("hidden_size", "emb_dim", "num_layers", "dropout")
+TRAIN_OPTIONS = ("epochs", "batch_size", "lr", "train_size", "lr_schedule", "warmup", "label_smoothing")
+RNN_OPTIONS = ("hidden_size", "emb_dim")
+TRANSFORMER_OPTIONS = ("d_model", "n_heads", "d_ff")
+SIZE_OPTIONS = (*RNN_OPTIONS, *TRANSFORMER_OPTIONS, "num_layers", "dropout")
 
 
 def _task_args(p: argparse.ArgumentParser, defaults: bool) -> None:
@@ -64,9 +71,14 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--train-size", type=int, help="reversal training pairs (default: the recipe's)")
     t.add_argument("--valid", type=Path, help="validation TSV (default: 5%% carved from --data)")
     t.add_argument("--model", required=True, help=f"one of {', '.join(MODELS)}")
-    for name, typ in (("epochs", int), ("batch_size", int), ("lr", float),
-                      ("hidden_size", int), ("emb_dim", int), ("num_layers", int), ("dropout", float)):
+    for name, typ in (("epochs", int), ("batch_size", int), ("lr", float), ("warmup", int),
+                      ("label_smoothing", float), ("hidden_size", int), ("emb_dim", int), ("dropout", float)):
         t.add_argument("--" + name.replace("_", "-"), type=typ, help="default: the recipe's")
+    t.add_argument("--num-layers", "--layers", dest="num_layers", type=int,
+                   help="RNN layers, or Transformer layers in the encoder and in the decoder")
+    t.add_argument("--d-model", dest="d_model", type=int, help="Transformer width (default: the recipe's)")
+    t.add_argument("--heads", dest="n_heads", type=int, help="Transformer attention heads")
+    t.add_argument("--ff", dest="d_ff", type=int, help="Transformer feed-forward width")
     t.add_argument("--bidirectional", action="store_true",
                    help="bidirectional encoder (gru, lstm; the attentional models always have one)")
     t.add_argument("--input-feeding", action="store_true",
@@ -94,6 +106,11 @@ def _recipe(args) -> dict:
         raise SystemExit(f"error: unknown model {args.model!r}; choose one of {', '.join(MODELS)}")
     base = RECIPES[(kind, args.model)]
     recipe = {k: base.get(k) for k in TRAIN_OPTIONS}
+    transformer = args.model == "transformer"
+    for key in TRANSFORMER_OPTIONS if not transformer else (*RNN_OPTIONS, "bidirectional"):
+        if getattr(args, key, None):
+            flag = {"n_heads": "heads", "d_ff": "ff"}.get(key, key).replace("_", "-")
+            raise SystemExit(f"error: --{flag} does not apply to the {args.model!r} model")
     model = {**base["model"], **({"bidirectional": True} if args.bidirectional else {})}
     if getattr(args, "input_feeding", False):
         if not args.model.startswith("luong"):
@@ -137,7 +154,8 @@ def cmd_train(args) -> dict:
     model = build_model(args.model, len(src_vocab), len(tgt_vocab), **recipe["model"])
     start = time.perf_counter()
     history = fit(model, train_loader, recipe["epochs"], valid_loader, lr=recipe["lr"],
-                  lr_schedule="cosine", device=device, progress=not args.quiet)
+                  lr_schedule=recipe["lr_schedule"] or "cosine", warmup=recipe["warmup"],
+                  label_smoothing=recipe["label_smoothing"] or 0.0, device=device, progress=not args.quiet)
     seconds = time.perf_counter() - start
     meta.update(model=args.model, recipe=recipe, history=list(history), train_seconds=seconds)
     save_checkpoint(args.out, model, src_vocab, tgt_vocab, meta)

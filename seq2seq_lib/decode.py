@@ -35,7 +35,7 @@ def greedy_decode(model: Seq2SeqModel, src: torch.Tensor, src_lens: torch.Tensor
 
     Each sequence stops at its own ``<eos>`` (later positions are ``<pad>``);
     the loop ends when all have stopped or after ``max_len`` steps (default:
-    twice the longest source plus 10).
+    twice the longest source plus 10, at most the model's ``max_target_len``).
 
     Args: ``src`` ``[B, S]``, ``src_lens`` ``[B]``.
     """
@@ -43,7 +43,8 @@ def greedy_decode(model: Seq2SeqModel, src: torch.Tensor, src_lens: torch.Tensor
     model.eval()
     try:
         memory = model.encode(src, src_lens)
-        max_len = max_len if max_len is not None else 2 * src.size(1) + 10
+        if max_len is None:
+            max_len = min(2 * src.size(1) + 10, model.max_target_len or float("inf"))
         B, device = src.size(0), src.device
         prev = torch.full((B,), SOS, dtype=torch.long, device=device)
         finished = torch.zeros(B, dtype=torch.bool, device=device)

@@ -39,12 +39,19 @@ def _check_pairs(predictions, references) -> None:
         raise ValueError("no references to score")
 
 
-def sequence_nll(logits: torch.Tensor, tgt_out: torch.Tensor, pad_id: int = PAD) -> torch.Tensor:
+def sequence_nll(logits: torch.Tensor, tgt_out: torch.Tensor, pad_id: int = PAD,
+                 label_smoothing: float = 0.0) -> torch.Tensor:
     """Summed negative log-likelihood of the real target tokens.
 
     Args: ``logits`` ``[B, T, V]``, ``tgt_out`` ``[B, T]``. Padding is excluded.
+    With ``label_smoothing`` ``eps`` the target distribution is ``1 - eps`` on the
+    reference token plus ``eps / V`` on every token (Szegedy et al., 2016), so the
+    loss is ``(1 - eps) * NLL + eps * mean_v(-log p_v)`` per token.
     """
-    return F.cross_entropy(logits.flatten(0, 1), tgt_out.flatten(), ignore_index=pad_id, reduction="sum")
+    if not 0.0 <= label_smoothing < 1.0:
+        raise ValueError(f"label_smoothing must be in [0, 1), got {label_smoothing}")
+    return F.cross_entropy(logits.flatten(0, 1), tgt_out.flatten(), ignore_index=pad_id, reduction="sum",
+                           label_smoothing=label_smoothing)
 
 
 @torch.no_grad()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from .protocol import Seq2SeqModel
 from .rnn import RNNConfig, RNNSeq2Seq
 from .rnn_attention import AttentionConfig, AttentionRNNSeq2Seq
+from .transformer import TransformerConfig, TransformerSeq2Seq
 
 #: name -> (model class, config class, settings fixed by the name)
 MODELS = {
@@ -14,6 +15,7 @@ MODELS = {
     "luong-dot": (AttentionRNNSeq2Seq, AttentionConfig, {"attention": "dot"}),
     "luong-general": (AttentionRNNSeq2Seq, AttentionConfig, {"attention": "general"}),
     "luong-concat": (AttentionRNNSeq2Seq, AttentionConfig, {"attention": "concat"}),
+    "transformer": (TransformerSeq2Seq, TransformerConfig, {}),
 }
 
 CLASSES = {cls.__name__: (cls, cfg) for cls, cfg, _ in MODELS.values()}

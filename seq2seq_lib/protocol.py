@@ -63,6 +63,8 @@ class Seq2SeqModel(nn.Module):
     tgt_vocab_size: int
     #: the batch dimension of the decoder state tensors (1 for PyTorch RNN states)
     state_batch_dim: int = 0
+    #: the longest target the model can decode (``None``: no limit)
+    max_target_len: int | None = None
 
     def check_source(self, src: torch.Tensor, src_lens: torch.Tensor) -> None:
         """Raise a clear error for malformed source batches."""

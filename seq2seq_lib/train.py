@@ -58,11 +58,11 @@ def as_schedule(teacher_forcing: float | Schedule) -> Schedule:
 
 # ---------------------------------------------------------------- steps
 def train_step(model: Seq2SeqModel, batch, optimizer: torch.optim.Optimizer,
-               teacher_forcing: float = 1.0, clip: float | None = 1.0) -> float:
+               teacher_forcing: float = 1.0, clip: float | None = 1.0, label_smoothing: float = 0.0) -> float:
     """One update on one batch; returns the mean per-token loss (padding excluded)."""
     model.train()
     logits = model(batch.src, batch.src_lens, batch.tgt_in, teacher_forcing=teacher_forcing)
-    loss = sequence_nll(logits, batch.tgt_out) / batch.n_tokens
+    loss = sequence_nll(logits, batch.tgt_out, label_smoothing=label_smoothing) / batch.n_tokens
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
     if clip is not None:
@@ -97,13 +97,25 @@ def evaluate(model: Seq2SeqModel, loader: DataLoader, device="cpu", max_len: int
 
 
 # ---------------------------------------------------------------- fit
-def lr_scheduler(optimizer: torch.optim.Optimizer, name: str, total_steps: int):
-    """``"constant"``, or ``"cosine"``: linear warm-up (5% of steps) then cosine decay to 0."""
+def noam(warmup: int) -> Callable[[int], float]:
+    """Vaswani et al. (2017): ``lr ~ min(step^-0.5, step * warmup^-1.5)``, here scaled
+    to peak at 1 at step ``warmup`` (so the optimiser's ``lr`` is the peak rate).
+    The paper's factor ``d_model^-0.5`` times this peak gives its learning rates."""
+    if warmup < 1:
+        raise ValueError(f"the Noam schedule needs warmup >= 1 steps, got {warmup}")
+    return lambda s: warmup**0.5 * min((s + 1) ** -0.5, (s + 1) * warmup**-1.5)
+
+
+def lr_scheduler(optimizer: torch.optim.Optimizer, name: str, total_steps: int, warmup: int | None = None):
+    """``"constant"``; ``"cosine"``: linear warm-up (default 5% of the steps) then
+    cosine decay to 0; ``"noam"``: see :func:`noam` (default warm-up 10% of the steps)."""
     if name == "constant":
         return torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: 1.0)
+    if name == "noam":
+        return torch.optim.lr_scheduler.LambdaLR(optimizer, noam(warmup or max(1, total_steps // 10)))
     if name != "cosine":
-        raise ValueError(f"unknown lr_schedule {name!r}; choose 'constant' or 'cosine'")
-    warmup = max(1, total_steps // 20)
+        raise ValueError(f"unknown lr_schedule {name!r}; choose 'constant', 'cosine' or 'noam'")
+    warmup = warmup or max(1, total_steps // 20)
 
     def factor(s: int) -> float:
         if s < warmup:
@@ -126,7 +138,8 @@ def fit(model: Seq2SeqModel, train_loader: DataLoader, epochs: int,
         valid_loader: DataLoader | None = None, lr: float = 1e-3,
         optimizer: torch.optim.Optimizer | None = None,
         teacher_forcing: float | Schedule = 1.0, clip: float | None = 1.0,
-        lr_schedule: str = "constant", device: torch.device | str = "cpu", progress: bool = True,
+        lr_schedule: str = "constant", warmup: int | None = None, label_smoothing: float = 0.0,
+        device: torch.device | str = "cpu", progress: bool = True,
         callback: Callable[[dict], None] | None = None) -> History:
     """Train for ``epochs`` epochs and return the per-epoch history.
 
@@ -135,14 +148,15 @@ def fit(model: Seq2SeqModel, train_loader: DataLoader, epochs: int,
     loader, each epoch also records greedy exact match, token accuracy and
     teacher-forced perplexity. The default optimiser is Adam with
     ``betas=(0.9, 0.98)`` (a shorter memory of squared gradients than PyTorch's
-    0.999, as in Vaswani et al., 2017). ``lr_schedule="cosine"`` warms the learning rate
-    up over the first 5% of the steps, then decays it to zero along a cosine.
+    0.999, as in Vaswani et al., 2017). ``lr_schedule`` and ``warmup`` (steps) are
+    described in :func:`lr_scheduler`; ``label_smoothing`` in :func:`sequence_nll`
+    (the training loss is then the smoothed one; validation scores are not).
     """
     if len(train_loader) == 0:
         raise ValueError("the training loader yields no batches")
     model.to(device)
     optimizer = optimizer or torch.optim.Adam(model.parameters(), lr=lr, betas=(0.9, 0.98))
-    scheduler = lr_scheduler(optimizer, lr_schedule, epochs * len(train_loader))
+    scheduler = lr_scheduler(optimizer, lr_schedule, epochs * len(train_loader), warmup)
     schedule, step, history = as_schedule(teacher_forcing), 0, History()
     bar = tqdm(total=epochs * len(train_loader), desc="training", disable=not progress)
     for epoch in range(1, epochs + 1):
@@ -150,7 +164,7 @@ def fit(model: Seq2SeqModel, train_loader: DataLoader, epochs: int,
         for batch in train_loader:
             batch = batch.to(device)
             ratio = schedule(step)
-            total += train_step(model, batch, optimizer, ratio, clip) * batch.n_tokens
+            total += train_step(model, batch, optimizer, ratio, clip, label_smoothing) * batch.n_tokens
             scheduler.step()
             n, step = n + batch.n_tokens, step + 1
             bar.update(1)

@@ -83,7 +83,8 @@ def figure_png(fig: Figure, dpi: int = 100, close: bool = True) -> bytes:
 
 
 def attention_heatmap(weights, src_tokens: Sequence[str], tgt_tokens: Sequence[str],
-                      title: str | None = None, ax=None) -> Figure:
+                      title: str | None = None, ax=None, xlabel: str = "source",
+                      ylabel: str = "output", cell_inches: float = 0.22) -> Figure:
     """Attention weights as a heatmap: one row per output token, one column per source token.
 
     Args:
@@ -91,6 +92,8 @@ def attention_heatmap(weights, src_tokens: Sequence[str], tgt_tokens: Sequence[s
             ``len(src_tokens)`` columns; extra rows/columns, e.g. padding, are cut).
         src_tokens: the ``S`` source tokens (column labels).
         tgt_tokens: the ``T`` output tokens (row labels), e.g. ending with ``<eos>``.
+        xlabel, ylabel: axis titles (e.g. "key" and "query" for self-attention).
+        cell_inches: inches per token (smaller for many small views).
     """
     import numpy as np
 
@@ -102,15 +105,15 @@ def attention_heatmap(weights, src_tokens: Sequence[str], tgt_tokens: Sequence[s
         raise ValueError(f"weights of shape {list(w.shape)} are smaller than {T} output x {S} source tokens")
     w = w[:T, :S]
     if ax is None:
-        size = 0.22 * max(S, T) + 1.6
+        size = cell_inches * max(S, T) + 1.6
         fig, ax = plt.subplots(figsize=(min(size + 0.8, 9.0), min(size * T / max(S, 1), 9.0) + 0.4))
     else:
         fig = ax.figure
     image = ax.imshow(w, cmap="viridis", vmin=0.0, vmax=1.0, aspect="auto")
     ax.set_xticks(range(S), [str(t) for t in src_tokens], rotation=90 if S > 12 else 0, fontsize=8)
     ax.set_yticks(range(T), [str(t) for t in tgt_tokens], fontsize=8)
-    ax.set_xlabel("source")
-    ax.set_ylabel("output")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
     fig.colorbar(image, ax=ax, fraction=0.046, pad=0.03, label="attention weight")
     if title:
         ax.set_title(title, fontsize=10)

@@ -88,3 +88,26 @@ def test_attentional_models_train_save_and_reload(tmp_path, capsys, model, extra
 def test_input_feeding_is_only_for_luong(tmp_path):
     with pytest.raises(SystemExit, match="--input-feeding is for the Luong models"):
         main(["train", "--task", "reversal", "--model", "bahdanau", "--input-feeding", "--out", str(tmp_path)])
+
+
+def test_transformer_trains_with_size_options_and_reloads(tmp_path, capsys):
+    out = tmp_path / "tf"
+    assert main(["train", "--task", "reversal", "--model", "transformer", "--train-size", "200", "--max-len", "6",
+                 "--out", str(out), "--quiet", "--epochs", "1", "--d-model", "16", "--heads", "2",
+                 "--layers", "1", "--ff", "32", "--label-smoothing", "0.1", "--warmup", "3"]) == 0
+    summary = last_json(capsys)
+    config = json.loads((out / "model.json").read_text())["config"]
+    assert (config["d_model"], config["n_heads"], config["num_layers"], config["d_ff"]) == (16, 2, 1, 32)
+    meta = json.loads((out / "model.json").read_text())["meta"]
+    assert meta["recipe"]["label_smoothing"] == 0.1 and meta["recipe"]["warmup"] == 3
+    assert summary["parameters"] > 0
+    assert main(["evaluate", "--checkpoint", str(out), "--task", "reversal", "--test-size", "20"]) == 0
+    assert last_json(capsys)["n"] == 20
+
+
+@pytest.mark.parametrize("model,flag", [("gru", ["--heads", "4"]), ("bahdanau", ["--d-model", "32"]),
+                                        ("transformer", ["--hidden-size", "64"]),
+                                        ("transformer", ["--bidirectional"])])
+def test_size_options_of_another_architecture_are_refused(tmp_path, model, flag):
+    with pytest.raises(SystemExit, match=f"{flag[0]} does not apply to the '{model}' model"):
+        main(["train", "--task", "reversal", "--model", model, *flag, "--out", str(tmp_path)])
