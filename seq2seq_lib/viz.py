@@ -73,10 +73,13 @@ def plot_by_length(curves: Mapping[str, Mapping[int, float]], ylabel: str = "exa
     return fig
 
 
-def figure_png(fig: Figure, dpi: int = 100, close: bool = True) -> bytes:
-    """Render a figure to PNG bytes (and close it, so it is not shown twice)."""
+def figure_png(fig: Figure, dpi: int = 100, close: bool = True, tight: bool = True) -> bytes:
+    """Render a figure to PNG bytes (and close it, so it is not shown twice).
+
+    ``tight`` crops the margins, at the cost of drawing the figure twice
+    (``False`` for the many views of an explorer)."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight" if tight else None)
     if close:
         plt.close(fig)
     return buf.getvalue()

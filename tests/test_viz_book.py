@@ -86,6 +86,11 @@ def test_attention_heatmap_labels_rows_and_columns():
     assert [t.get_text() for t in ax.get_xticklabels()] == list("abcdef")
     assert [t.get_text() for t in ax.get_yticklabels()] == ["f", "e", "d", "c", "b"]
     assert ax.images[0].get_array().shape == (5, 6)
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("source", "output")
+    self_attn = attention_heatmap(weights[:6, :6], list("abcdef"), list("abcdef"), xlabel="key", ylabel="query")
+    assert (self_attn.axes[0].get_xlabel(), self_attn.axes[0].get_ylabel()) == ("key", "query")
+    png = figure_png(self_attn, tight=False)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
     with pytest.raises(ValueError, match="smaller than"):
         attention_heatmap(weights, list("abcdefgh"), ["x"])
     with pytest.raises(ValueError, match=r"needs a \[T, S\] matrix"):
