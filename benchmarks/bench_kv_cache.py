@@ -38,7 +38,7 @@ def measure(batch: int = 64, tokens: int = 50, src_len: int = 25, recipe: str = 
     same = torch.equal(run(True), run(False))
     if not same:
         raise SystemExit("cached and recomputed decoding gave different tokens")
-    repeats = 3 if tokens <= 50 else 2
+    repeats = 5 if tokens <= 50 else 2
     reference = best_time(lambda: run(False), repeats=repeats)
     new = best_time(lambda: run(True), repeats=repeats)
     report("kv-cache", reference, new, batch=batch, tokens=tokens, src_len=src_len, same_tokens=same,
