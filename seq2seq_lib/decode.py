@@ -1,4 +1,4 @@
-"""Decoding: batched greedy search over any model of the protocol."""
+"""Decoding: batched greedy search and beam search over any model of the protocol."""
 
 from __future__ import annotations
 
@@ -65,3 +65,119 @@ def greedy_decode(model: Seq2SeqModel, src: torch.Tensor, src_lens: torch.Tensor
         return Hypotheses(torch.stack(tokens, 1), lengths, attention)
     finally:
         model.train(was_training)
+
+
+def length_penalty(length: int | torch.Tensor, alpha: float):
+    """GNMT's length penalty ``lp(Y) = ((5 + |Y|) / 6) ** alpha`` (Wu et al., 2016).
+
+    A hypothesis is ranked by ``log P(Y | X) / lp(Y)``: ``alpha = 0`` ranks by
+    the raw log-probability (which favours short outputs); larger ``alpha``
+    favours longer ones.
+    """
+    return ((5.0 + length) / 6.0) ** alpha
+
+
+@dataclass
+class BeamResult:
+    """Beam-search output: for each sentence, its ``n_best`` hypotheses, best first.
+
+    ``tokens[b][i]`` the ids of hypothesis ``i`` of sentence ``b`` (no ``<sos>``,
+    no ``<eos>``); ``scores[b][i]`` its length-normalised log-probability;
+    ``finished[b][i]`` whether it ended with ``<eos>`` (not cut at ``max_len``).
+    """
+
+    tokens: list[list[list[int]]]
+    scores: list[list[float]]
+    finished: list[list[bool]]
+
+    def to_lists(self) -> list[list[int]]:
+        """The best hypothesis of each sentence (the shape of ``Hypotheses.to_lists``)."""
+        return [hyps[0] for hyps in self.tokens]
+
+
+@torch.no_grad()
+def beam_search(model: Seq2SeqModel, src: torch.Tensor, src_lens: torch.Tensor, beam_size: int = 5,
+                alpha: float = 0.6, n_best: int = 1, max_len: int | None = None) -> BeamResult:
+    """Batched beam search over any model of the protocol.
+
+    The ``B`` sentences and their ``K = beam_size`` hypotheses are decoded
+    together as ``B * K`` rows; ``model.reorder`` makes each row follow the
+    hypothesis it extends. At each step every live hypothesis is extended by
+    every token, and the ``2K`` best candidates of each sentence are kept: those
+    ending in ``<eos>`` join the sentence's finished list (scored with
+    :func:`length_penalty`), the ``K`` best others stay alive. A sentence is
+    done when it has ``K`` finished hypotheses, or after ``max_len`` steps
+    (default as in :func:`greedy_decode`), when its live ones are added too.
+    With ``beam_size=1`` this is greedy decoding.
+
+    Args: ``src`` ``[B, S]``, ``src_lens`` ``[B]``.
+    """
+    if beam_size < 1 or not 1 <= n_best <= beam_size:
+        raise ValueError(f"need beam_size >= 1 and 1 <= n_best <= beam_size, got {beam_size} and {n_best}")
+    was_training = model.training
+    model.eval()
+    try:
+        return _beam_search(model, src, src_lens, beam_size, alpha, n_best, max_len)
+    finally:
+        model.train(was_training)
+
+
+def _beam_search(model, src, src_lens, K, alpha, n_best, max_len) -> BeamResult:
+    B, device = src.size(0), src.device
+    if max_len is None:
+        max_len = min(2 * src.size(1) + 10, model.max_target_len or float("inf"))
+    memory = model.encode(src, src_lens)
+    rows = torch.arange(B, device=device).repeat_interleave(K)  # [B*K]: sentence of each row
+    state, memory = model.reorder(memory.init_state, memory, rows)
+    prev = torch.full((B * K,), SOS, dtype=torch.long, device=device)
+    live = torch.full((B, K), float("-inf"), device=device)
+    live[:, 0] = 0.0  # one live hypothesis per sentence at the start
+    history = torch.zeros(B * K, 0, dtype=torch.long, device=device)
+    finished: list[list[tuple[float, list[int], bool]]] = [[] for _ in range(B)]
+    done = [False] * B
+    for t in range(max_len):
+        logits, state, _ = model.decode_step(prev, state, memory)
+        logp = torch.log_softmax(logits.float(), -1)  # [B*K, V]
+        V = logp.size(-1)
+        cand = (live.view(B * K, 1) + logp).view(B, K * V)
+        top, idx = cand.topk(min(2 * K, K * V), dim=-1)  # [B, 2K]
+        beam, token = idx // V, idx % V
+        keep_beam, keep_tok, keep_score = _select(top, beam, token, history, finished, done, t, K, alpha)
+        flat = (torch.arange(B, device=device)[:, None] * K + keep_beam).view(-1)
+        state = model.index_state(state, flat)  # rows stay within their sentence: memory unchanged
+        history = torch.cat([history.index_select(0, flat), keep_tok.view(-1, 1)], 1)
+        prev, live = keep_tok.view(-1), keep_score
+        if all(done):
+            break
+    for b in range(B):  # sentences cut at max_len: their live hypotheses count too
+        if not done[b]:
+            for k in range(K):
+                if live[b, k] > float("-inf"):
+                    ids = history[b * K + k].tolist()
+                    finished[b].append((float(live[b, k]) / length_penalty(len(ids), alpha), ids, False))
+    best = [sorted(f, key=lambda h: -h[0])[:n_best] for f in finished]
+    return BeamResult([[h[1] for h in f] for f in best], [[h[0] for h in f] for f in best],
+                      [[h[2] for h in f] for f in best])
+
+
+def _select(top, beam, token, history, finished, done, t, K, alpha):
+    """Move the ``<eos>`` candidates to ``finished``; keep the ``K`` best others per sentence.
+
+    Returns the kept beams ``[B, K]``, tokens ``[B, K]`` and raw scores ``[B, K]``
+    (``-inf`` for the rows of a finished sentence, which are kept but ignored).
+    """
+    is_eos = token == EOS
+    for b, row in enumerate(is_eos.tolist()):
+        if done[b]:
+            continue
+        for j, eos in enumerate(row):
+            # an <eos> candidate counts only if it ranks among the K best of this step
+            if eos and j < K:
+                ids = history[b * K + int(beam[b, j])].tolist()
+                finished[b].append((float(top[b, j]) / length_penalty(t + 1, alpha), ids, True))
+        done[b] = len(finished[b]) >= K
+    order = torch.where(is_eos, float("inf"), torch.arange(top.size(1), device=top.device, dtype=torch.float))
+    pick = order.argsort(-1)[:, :K]  # the K best non-<eos> candidates, in rank order
+    scores = top.gather(1, pick).masked_fill(is_eos.gather(1, pick), float("-inf"))
+    scores[torch.tensor(done, device=top.device)] = float("-inf")
+    return beam.gather(1, pick), token.gather(1, pick), scores

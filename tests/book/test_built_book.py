@@ -44,6 +44,15 @@ def test_no_unexpected_tracebacks_or_warnings_in_outputs(doc):
     assert "Warning:" not in re.sub(r"<[^>]+>", "", html).replace("UserWarning: ", "")
 
 
+@pytest.mark.parametrize("doc", CHAPTERS)
+def test_markdown_tables_in_outputs_are_rendered_as_tables(doc):
+    """A table printed with ``display(Markdown(...))`` must become an HTML table, not pipes and dashes."""
+    text = re.sub(r"<pre.*?</pre>", "", (HTML / f"{doc}.html").read_text(), flags=re.S)
+    text = re.sub(r"<[^>]+>", " ", text)
+    # the separator row, as typed ("|---:|") or after typography turned "---" into a dash ("|—:|")
+    assert not re.search(r"\|\s*:?(-{3,}|—)-*:?\s*\|", text), f"{doc}: a markdown table was left unrendered"
+
+
 def test_intro_shows_the_generated_runtime_table():
     html = (HTML / "intro.html").read_text()
     assert "Measured by" in html and "chapter_times.py" in html
