@@ -8,8 +8,8 @@ from .attention import (
                         scaled_dot_product_attention,
 )
 from .data import Batch, BucketBatchSampler, Seq2SeqDataset, collate, make_loader, padding_fraction
-from .decode import Hypotheses, greedy_decode
-from .metrics import exact_match, perplexity, sequence_nll, token_accuracy
+from .decode import BeamResult, Hypotheses, beam_search, greedy_decode, length_penalty, sample_decode
+from .metrics import bleu, chrf, exact_match, perplexity, sequence_nll, token_accuracy
 from .models import MODELS, build_model
 from .protocol import Memory, Seq2SeqModel
 from .rnn import Decoder, Encoder, RNNConfig, RNNSeq2Seq
@@ -27,7 +27,8 @@ __all__ = [
     "scaled_dot_product_attention", "PositionalEncoding", "TransformerConfig", "TransformerSeq2Seq",
     "causal_mask", "copy_from_torch", "noam", "AttentionConfig", "AttentionRNNSeq2Seq",
     "Batch", "BucketBatchSampler", "Seq2SeqDataset", "collate", "make_loader", "padding_fraction",
-    "Hypotheses", "greedy_decode", "exact_match", "perplexity", "sequence_nll", "token_accuracy",
+    "Hypotheses", "greedy_decode", "BeamResult", "beam_search", "length_penalty", "sample_decode",
+    "bleu", "chrf", "exact_match", "perplexity", "sequence_nll", "token_accuracy",
     "MODELS", "build_model", "Memory", "Seq2SeqModel", "Decoder", "Encoder", "RNNConfig",
     "RNNSeq2Seq", "make_pairs", "reversal_splits", "task_vocab", "SCHEDULES", "History",
     "evaluate", "fit", "load_checkpoint", "predict", "save_checkpoint", "train_step",

@@ -1,4 +1,4 @@
-"""Decoding: batched greedy search and beam search over any model of the protocol."""
+"""Decoding: batched greedy search, sampling and beam search over any model of the protocol."""
 
 from __future__ import annotations
 
@@ -28,6 +28,11 @@ class Hypotheses:
         return [row[:n].tolist() for row, n in zip(self.tokens.cpu(), self.lengths.cpu())]
 
 
+def default_max_len(model: Seq2SeqModel, src: torch.Tensor) -> int:
+    """Twice the longest source plus 10, at most the model's ``max_target_len``."""
+    return int(min(2 * src.size(1) + 10, model.max_target_len or float("inf")))
+
+
 @torch.no_grad()
 def greedy_decode(model: Seq2SeqModel, src: torch.Tensor, src_lens: torch.Tensor,
                   max_len: int | None = None) -> Hypotheses:
@@ -35,16 +40,47 @@ def greedy_decode(model: Seq2SeqModel, src: torch.Tensor, src_lens: torch.Tensor
 
     Each sequence stops at its own ``<eos>`` (later positions are ``<pad>``);
     the loop ends when all have stopped or after ``max_len`` steps (default:
-    twice the longest source plus 10, at most the model's ``max_target_len``).
+    :func:`default_max_len`).
 
     Args: ``src`` ``[B, S]``, ``src_lens`` ``[B]``.
     """
+    return _step_by_step(model, src, src_lens, max_len, lambda logits: logits.argmax(-1))
+
+
+@torch.no_grad()
+def sample_decode(model: Seq2SeqModel, src: torch.Tensor, src_lens: torch.Tensor, temperature: float = 1.0,
+                  top_k: int | None = None, generator: torch.Generator | None = None,
+                  max_len: int | None = None) -> Hypotheses:
+    """Draw each token from ``softmax(logits / temperature)``, restricted to the ``top_k`` most likely.
+
+    ``temperature < 1`` sharpens the distribution (towards greedy), ``> 1``
+    flattens it; ``top_k=1`` is greedy decoding. Pass a seeded ``generator``
+    (on the device of ``src``) for repeatable samples.
+
+    Args: ``src`` ``[B, S]``, ``src_lens`` ``[B]``.
+    """
+    if temperature <= 0:
+        raise ValueError(f"temperature must be > 0 (use greedy_decode for the limit), got {temperature}")
+    if top_k is not None and top_k < 1:
+        raise ValueError(f"top_k must be >= 1, got {top_k}")
+
+    def pick(logits: torch.Tensor) -> torch.Tensor:
+        logits = logits.float() / temperature
+        if top_k is not None and top_k < logits.size(-1):
+            kth = logits.topk(top_k, dim=-1).values[:, -1:]
+            logits = logits.masked_fill(logits < kth, float("-inf"))
+        return torch.multinomial(torch.softmax(logits, -1), 1, generator=generator).squeeze(1)
+
+    return _step_by_step(model, src, src_lens, max_len, pick)
+
+
+def _step_by_step(model, src, src_lens, max_len, pick) -> Hypotheses:
+    """The decoding loop shared by greedy search and sampling; ``pick`` maps logits ``[B, V]`` to ids ``[B]``."""
     was_training = model.training
     model.eval()
     try:
         memory = model.encode(src, src_lens)
-        if max_len is None:
-            max_len = min(2 * src.size(1) + 10, model.max_target_len or float("inf"))
+        max_len = max_len if max_len is not None else default_max_len(model, src)
         B, device = src.size(0), src.device
         prev = torch.full((B,), SOS, dtype=torch.long, device=device)
         finished = torch.zeros(B, dtype=torch.bool, device=device)
@@ -52,7 +88,7 @@ def greedy_decode(model: Seq2SeqModel, src: torch.Tensor, src_lens: torch.Tensor
         state, tokens, attn = memory.init_state, [], []
         for t in range(max_len):
             logits, state, weights = model.decode_step(prev, state, memory)
-            prev = logits.argmax(-1).masked_fill(finished, PAD)
+            prev = pick(logits).masked_fill(finished, PAD)
             tokens.append(prev)
             if weights is not None:
                 attn.append(weights)
@@ -124,8 +160,7 @@ def beam_search(model: Seq2SeqModel, src: torch.Tensor, src_lens: torch.Tensor, 
 
 def _beam_search(model, src, src_lens, K, alpha, n_best, max_len) -> BeamResult:
     B, device = src.size(0), src.device
-    if max_len is None:
-        max_len = min(2 * src.size(1) + 10, model.max_target_len or float("inf"))
+    max_len = max_len if max_len is not None else default_max_len(model, src)
     memory = model.encode(src, src_lens)
     rows = torch.arange(B, device=device).repeat_interleave(K)  # [B*K]: sentence of each row
     state, memory = model.reorder(memory.init_state, memory, rows)

@@ -1,4 +1,4 @@
-"""Evaluation metrics: exact match, token accuracy and (teacher-forced) perplexity."""
+"""Evaluation metrics: exact match, token accuracy, (teacher-forced) perplexity, BLEU and chrF."""
 
 from __future__ import annotations
 
@@ -81,3 +81,30 @@ def exact_match_by_length(predictions: Sequence[Sequence], references: Sequence[
     for p, r, n in zip(predictions, references, lengths):
         groups.setdefault(n, []).append(list(p) == list(r))
     return {n: sum(v) / len(v) for n, v in sorted(groups.items())}
+
+
+# ---------------------------------------------------------------- BLEU and chrF (sacrebleu)
+def bleu(hypotheses: Sequence[str], references: Sequence[str]) -> dict:
+    """Corpus BLEU (Papineni et al., 2002) through sacrebleu, with its signature.
+
+    Args: detokenised output and reference sentences, one reference per output.
+    Returns: ``{"score": 0..100, "signature": "nrefs:1|case:mixed|..."}``.
+    Report the signature with the score: BLEU depends on the tokenisation and
+    settings, and the signature says which were used (Post, 2018).
+    """
+    from sacrebleu.metrics import BLEU
+
+    _check_pairs(hypotheses, references)
+    metric = BLEU()
+    return {"score": metric.corpus_score(list(hypotheses), [list(references)]).score,
+            "signature": str(metric.get_signature())}
+
+
+def chrf(hypotheses: Sequence[str], references: Sequence[str]) -> dict:
+    """Corpus chrF (Popović, 2015): an F-score over character n-grams, through sacrebleu."""
+    from sacrebleu.metrics import CHRF
+
+    _check_pairs(hypotheses, references)
+    metric = CHRF()
+    return {"score": metric.corpus_score(list(hypotheses), [list(references)]).score,
+            "signature": str(metric.get_signature())}
