@@ -1,11 +1,13 @@
-"""Command line: ``python -m seq2seq_lib train | evaluate``.
+"""Command line: ``python -m seq2seq_lib train | evaluate | translate``.
 
     python -m seq2seq_lib train --task reversal --model gru --out runs/gru
     python -m seq2seq_lib evaluate --checkpoint runs/gru --task reversal
     python -m seq2seq_lib train --data train.tsv [--valid valid.tsv] --model lstm --out runs/mt
-    python -m seq2seq_lib evaluate --checkpoint runs/mt --data test.tsv --predictions out.txt
+    python -m seq2seq_lib evaluate --checkpoint runs/mt --data test.tsv --beam 5 --predictions out.txt
+    python -m seq2seq_lib translate --checkpoint runs/mt --beam 5 "The cat sleeps." < more_lines.txt
 
-``evaluate`` prints one JSON object as its last line.
+``train`` and ``evaluate`` print one JSON object as their last line; ``translate``
+prints one output line per input.
 """
 
 from __future__ import annotations
@@ -16,8 +18,12 @@ import sys
 import time
 from pathlib import Path
 
+import torch
+
 from .corpus import read_tsv, tokenize_pairs
 from .data import Seq2SeqDataset, make_loader
+from .decode import beam_search, greedy_decode
+from .metrics import bleu, chrf
 from .models import MODELS, build_model
 from .tasks import make_pairs, task_vocab
 from .train import evaluate, fit, load_checkpoint, save_checkpoint
@@ -95,7 +101,14 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--test-size", type=int, default=TASK_DEFAULTS["test_size"])
     e.add_argument("--predictions", type=Path, help="write one detokenised output line per input")
     e.add_argument("--batch-size", type=int, default=256)
+    e.add_argument("--beam", type=int, default=1, help="beam size (default 1: greedy decoding)")
     e.add_argument("--device", default=None)
+
+    r = sub.add_parser("translate", help="decode sentences given as arguments, or lines on stdin")
+    r.add_argument("--checkpoint", type=Path, required=True)
+    r.add_argument("--beam", type=int, default=1, help="beam size (default 1: greedy decoding)")
+    r.add_argument("--device", default=None)
+    r.add_argument("sentences", nargs="*", help="input sentences (default: read lines from stdin)")
     return parser
 
 
@@ -179,19 +192,58 @@ def cmd_evaluate(args) -> dict:
                                   test_size=args.test_size)
         detok = " ".join
     else:
-        pairs = tokenize_pairs(read_tsv(args.data))
+        raw = read_tsv(args.data)
+        pairs = tokenize_pairs(raw)
         detok = get_tokenizer(meta.get("tokenizer", "word"))[1]
     loader = make_loader(Seq2SeqDataset.from_pairs(pairs, src_vocab, tgt_vocab), args.batch_size)
-    scores, preds = evaluate(model, loader, device, return_predictions=True)
+    scores, preds = evaluate(model, loader, device, return_predictions=True, beam=args.beam)
+    lines = [detok(tgt_vocab.decode(p)) for p in preds]
     if args.predictions:
-        lines = [detok(tgt_vocab.decode(p)) for p in preds]
         args.predictions.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
-    return {**scores, "checkpoint": str(args.checkpoint)}
+    if not args.task:  # text: corpus BLEU and chrF against the file's reference sentences
+        references = [t for _, t in raw]
+        b, c = bleu(lines, references), chrf(lines, references)
+        scores.update(bleu=b["score"], chrf=c["score"], bleu_signature=b["signature"],
+                      chrf_signature=c["signature"])
+    return {**scores, "beam": args.beam, "checkpoint": str(args.checkpoint)}
+
+
+def cmd_translate(args) -> list[str]:
+    """Decode each input sentence with the checkpoint; returns the output lines."""
+    device = pick_device(args.device)
+    model, src_vocab, tgt_vocab, meta = load_checkpoint(args.checkpoint, device)
+    if meta.get("task") == "reversal":
+        tokenize, detok = str.split, " ".join
+    else:
+        tokenize, detok = get_tokenizer(meta.get("tokenizer", "word"))
+    sentences = args.sentences or [line.rstrip("\n") for line in sys.stdin if line.strip()]
+    if not sentences:
+        raise ValueError("nothing to translate: give sentences as arguments or lines on stdin")
+    outputs = []
+    for start in range(0, len(sentences), 64):
+        chunk = [tokenize(s) for s in sentences[start:start + 64]]
+        if any(not toks for toks in chunk):
+            raise ValueError("an input sentence has no tokens")
+        ids = [src_vocab.encode(toks) for toks in chunk]
+        lens = torch.tensor([len(x) for x in ids])
+        src = torch.zeros(len(ids), int(lens.max()), dtype=torch.long)
+        for i, x in enumerate(ids):
+            src[i, :len(x)] = torch.tensor(x)
+        src = src.to(device)
+        if args.beam > 1:
+            hyps = beam_search(model, src, lens, beam_size=args.beam).to_lists()
+        else:
+            hyps = greedy_decode(model, src, lens).to_lists()
+        outputs += [detok(tgt_vocab.decode(h)) for h in hyps]
+    return outputs
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        if args.command == "translate":
+            print("\n".join(cmd_translate(args)))
+            return 0
         result = cmd_train(args) if args.command == "train" else cmd_evaluate(args)
     except (ValueError, FileNotFoundError) as err:
         print(f"error: {err}", file=sys.stderr)

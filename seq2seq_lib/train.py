@@ -12,7 +12,7 @@ import torch
 from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 
-from .decode import greedy_decode
+from .decode import beam_search, greedy_decode
 from .metrics import exact_match, perplexity, sequence_nll, token_accuracy
 from .models import describe, rebuild
 from .protocol import Seq2SeqModel
@@ -72,24 +72,33 @@ def train_step(model: Seq2SeqModel, batch, optimizer: torch.optim.Optimizer,
 
 
 @torch.no_grad()
-def predict(model: Seq2SeqModel, loader: DataLoader, device="cpu", max_len: int | None = None):
-    """Greedy outputs and references (lists of ids) for every example of ``loader``, in order."""
+def predict(model: Seq2SeqModel, loader: DataLoader, device="cpu", max_len: int | None = None,
+            beam: int = 1, alpha: float = 0.6):
+    """Outputs and references (lists of ids) for every example of ``loader``, in order.
+
+    ``beam=1`` decodes greedily; a larger beam runs :func:`~seq2seq_lib.decode.beam_search`
+    with the length penalty ``alpha``.
+    """
     preds, refs = [], []
     for batch in loader:
         batch = batch.to(device)
-        preds += greedy_decode(model, batch.src, batch.src_lens, max_len).to_lists()
+        if beam > 1:
+            preds += beam_search(model, batch.src, batch.src_lens, beam, alpha, max_len=max_len).to_lists()
+        else:
+            preds += greedy_decode(model, batch.src, batch.src_lens, max_len).to_lists()
         refs += [row[: n - 1].tolist() for row, n in zip(batch.tgt_out.cpu(), batch.tgt_lens.cpu())]
     return preds, refs
 
 
 def evaluate(model: Seq2SeqModel, loader: DataLoader, device="cpu", max_len: int | None = None,
-             return_predictions: bool = False):
-    """``n``, ``exact_match``, ``token_accuracy`` (greedy) and ``perplexity`` (teacher-forced).
+             return_predictions: bool = False, beam: int = 1):
+    """``n``, ``exact_match``, ``token_accuracy`` (greedy, or beam search with ``beam > 1``)
+    and ``perplexity`` (teacher-forced).
 
     With ``return_predictions``, returns ``(scores, predictions)`` so the greedy
     outputs need not be decoded a second time.
     """
-    preds, refs = predict(model, loader, device, max_len)
+    preds, refs = predict(model, loader, device, max_len, beam)
     scores = {"n": len(refs), "exact_match": exact_match(preds, refs),
               "token_accuracy": token_accuracy(preds, refs),
               "perplexity": perplexity(model, loader, device)}

@@ -37,8 +37,33 @@ def test_train_then_evaluate_tsv(tmp_path, capsys):
     capsys.readouterr()
     assert main(["evaluate", "--checkpoint", str(out), "--data", str(tmp_path / "test.tsv"),
                  "--predictions", str(tmp_path / "p.txt")]) == 0
-    assert last_json(capsys)["n"] == 2
+    scores = last_json(capsys)
+    assert scores["n"] == 2 and scores["beam"] == 1
+    assert 0 <= scores["bleu"] <= 100 and 0 <= scores["chrf"] <= 100
+    assert scores["bleu_signature"].startswith("nrefs:1|") and scores["chrf_signature"].startswith("nrefs:1|")
     assert len((tmp_path / "p.txt").read_text().splitlines()) == 2
+    assert main(["evaluate", "--checkpoint", str(out), "--data", str(tmp_path / "test.tsv"), "--beam", "3"]) == 0
+    assert last_json(capsys)["beam"] == 3
+
+
+def test_translate_arguments_and_stdin(tmp_path, capsys, monkeypatch):
+    lines = ["the cat sleeps .\tle chat dort .", "a dog runs .\tun chien court ."] * 30
+    (tmp_path / "train.tsv").write_text("\n".join(lines) + "\n")
+    out = tmp_path / "mt"
+    assert main(["train", "--data", str(tmp_path / "train.tsv"), "--model", "gru", "--out", str(out),
+                 "--quiet", *TINY]) == 0
+    capsys.readouterr()
+    assert main(["translate", "--checkpoint", str(out), "the cat sleeps .", "a dog runs ."]) == 0
+    greedy = capsys.readouterr().out.splitlines()
+    assert len(greedy) == 2
+    assert main(["translate", "--checkpoint", str(out), "--beam", "1", "the cat sleeps .", "a dog runs ."]) == 0
+    assert capsys.readouterr().out.splitlines() == greedy
+    monkeypatch.setattr(sys, "stdin", __import__("io").StringIO("the cat sleeps .\n\nunknown words here\n"))
+    assert main(["translate", "--checkpoint", str(out), "--beam", "3"]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 2
+    monkeypatch.setattr(sys, "stdin", __import__("io").StringIO(""))
+    assert main(["translate", "--checkpoint", str(out)]) == 2
+    assert "nothing to translate" in capsys.readouterr().err
 
 
 def test_tsv_line_without_tab_names_its_line(tmp_path, capsys):
