@@ -44,13 +44,16 @@ RECIPES = {
     **{("reversal", name): _ATT_RECIPE for name in ("bahdanau", "luong-dot", "luong-general", "luong-concat")},
     # the Transformer learns reversal from few large steps: 3 passes over 20k pairs, batches of 64
     ("reversal", "transformer"): dict(epochs=3, batch_size=64, lr=3e-3, train_size=20_000, model=_TRANSFORMER),
-    ("data", "transformer"): dict(epochs=10, batch_size=64, lr=1e-3, label_smoothing=0.1,
+    ("data", "transformer"): dict(epochs=None, batch_size=64, lr=1e-3, label_smoothing=0.1,
                                   model={**_TRANSFORMER, "d_model": 128, "d_ff": 512, "dropout": 0.1}),
-    ("data", "gru"): dict(epochs=10, batch_size=64, lr=1e-3, model={**_RNN, "emb_dim": 128}),
-    ("data", "lstm"): dict(epochs=10, batch_size=64, lr=1e-3, model={**_RNN, "emb_dim": 128}),
-    **{("data", name): dict(epochs=10, batch_size=64, lr=1e-3, model={"emb_dim": 128, "hidden_size": 256})
+    ("data", "gru"): dict(epochs=None, batch_size=64, lr=1e-3, model={**_RNN, "emb_dim": 128}),
+    ("data", "lstm"): dict(epochs=None, batch_size=64, lr=1e-3, model={**_RNN, "emb_dim": 128}),
+    **{("data", name): dict(epochs=None, batch_size=64, lr=1e-3, model={"emb_dim": 128, "hidden_size": 256})
        for name in ("bahdanau", "luong-dot", "luong-general", "luong-concat")},
 }
+#: text corpora: about this many updates, whatever the corpus size (epochs=None in a recipe)
+DATA_UPDATES = 8_000
+DATA_MAX_MINUTES = 4.0
 TRAIN_OPTIONS = ("epochs", "batch_size", "lr", "train_size", "lr_schedule", "warmup", "label_smoothing")
 RNN_OPTIONS = ("hidden_size", "emb_dim")
 TRANSFORMER_OPTIONS = ("d_model", "n_heads", "d_ff")
@@ -90,6 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--input-feeding", action="store_true",
                    help="Luong's input feeding (luong-dot, luong-general, luong-concat)")
     t.add_argument("--bucket", action="store_true", help="length-bucketed batches (less padding)")
+    t.add_argument("--max-minutes", type=float,
+                   help=f"stop after this much training time and keep the epoch with the best validation loss "
+                        f"(default {DATA_MAX_MINUTES:g} with --data, none for --task)")
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--device", default=None, help="cpu, cuda or mps (default: the best available)")
     t.add_argument("--out", type=Path, required=True, help="checkpoint directory to write")
@@ -166,15 +172,21 @@ def cmd_train(args) -> dict:
     valid_loader = make_loader(Seq2SeqDataset.from_pairs(valid, src_vocab, tgt_vocab), 256) if valid else None
     model = build_model(args.model, len(src_vocab), len(tgt_vocab), **recipe["model"])
     start = time.perf_counter()
+    if recipe["epochs"] is None:  # sized by the corpus: about DATA_UPDATES updates
+        recipe["epochs"] = max(3, min(200, round(DATA_UPDATES * recipe["batch_size"] / len(train))))
+    minutes = args.max_minutes if args.max_minutes is not None else (None if args.task else DATA_MAX_MINUTES)
     history = fit(model, train_loader, recipe["epochs"], valid_loader, lr=recipe["lr"],
                   lr_schedule=recipe["lr_schedule"] or "cosine", warmup=recipe["warmup"],
-                  label_smoothing=recipe["label_smoothing"] or 0.0, device=device, progress=not args.quiet)
+                  label_smoothing=recipe["label_smoothing"] or 0.0, max_seconds=minutes and 60 * minutes,
+                  keep_best=valid_loader is not None and minutes is not None,
+                  device=device, progress=not args.quiet)
     seconds = time.perf_counter() - start
     meta.update(model=args.model, recipe=recipe, history=list(history), train_seconds=seconds)
     save_checkpoint(args.out, model, src_vocab, tgt_vocab, meta)
     summary = {"checkpoint": str(args.out), "model": args.model, "parameters": count_parameters(model),
-               "epochs": recipe["epochs"], "train_seconds": round(seconds, 1),
-               **{k: v for k, v in history[-1].items() if k.startswith("valid_")}}
+               "epochs": len(history), "best_epoch": history.best_epoch, "train_seconds": round(seconds, 1),
+               **{k: v for k, v in history[(history.best_epoch or len(history)) - 1].items()
+                  if k.startswith("valid_")}}
     return summary
 
 

@@ -115,9 +115,15 @@ def noam(warmup: int) -> Callable[[int], float]:
     return lambda s: warmup**0.5 * min((s + 1) ** -0.5, (s + 1) * warmup**-1.5)
 
 
-def lr_scheduler(optimizer: torch.optim.Optimizer, name: str, total_steps: int, warmup: int | None = None):
+def lr_scheduler(optimizer: torch.optim.Optimizer, name: str, total_steps: int, warmup: int | None = None,
+                 time_fraction: Callable[[], float] | None = None):
     """``"constant"``; ``"cosine"``: linear warm-up (default 5% of the steps) then
-    cosine decay to 0; ``"noam"``: see :func:`noam` (default warm-up 10% of the steps)."""
+    cosine decay to 0; ``"noam"``: see :func:`noam` (default warm-up 10% of the steps).
+
+    ``time_fraction`` (a function returning the fraction of a time budget spent)
+    makes the cosine decay along whichever runs out first, steps or time, so a
+    run that its budget stops early still ends at a low learning rate.
+    """
     if name == "constant":
         return torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: 1.0)
     if name == "noam":
@@ -129,13 +135,19 @@ def lr_scheduler(optimizer: torch.optim.Optimizer, name: str, total_steps: int, 
     def factor(s: int) -> float:
         if s < warmup:
             return (s + 1) / warmup
-        return 0.5 * (1 + math.cos(math.pi * min(1.0, (s - warmup) / max(1, total_steps - warmup))))
+        done = (s - warmup) / max(1, total_steps - warmup)
+        if time_fraction is not None:
+            done = max(done, time_fraction())
+        return 0.5 * (1 + math.cos(math.pi * min(1.0, done)))
 
     return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
 
 
 class History(list):
     """One dict per epoch; ``history["valid_exact_match"]`` gives a column."""
+
+    #: with ``fit(..., keep_best=True)``, the epoch whose weights were kept
+    best_epoch: int | None = None
 
     def __getitem__(self, key):
         if isinstance(key, str):
@@ -148,6 +160,7 @@ def fit(model: Seq2SeqModel, train_loader: DataLoader, epochs: int,
         optimizer: torch.optim.Optimizer | None = None,
         teacher_forcing: float | Schedule = 1.0, clip: float | None = 1.0,
         lr_schedule: str = "constant", warmup: int | None = None, label_smoothing: float = 0.0,
+        max_seconds: float | None = None, keep_best: bool = False,
         device: torch.device | str = "cpu", progress: bool = True,
         callback: Callable[[dict], None] | None = None) -> History:
     """Train for ``epochs`` epochs and return the per-epoch history.
@@ -160,36 +173,69 @@ def fit(model: Seq2SeqModel, train_loader: DataLoader, epochs: int,
     0.999, as in Vaswani et al., 2017). ``lr_schedule`` and ``warmup`` (steps) are
     described in :func:`lr_scheduler`; ``label_smoothing`` in :func:`sequence_nll`
     (the training loss is then the smoothed one; validation scores are not).
+    ``max_seconds`` stops training once that much time is spent (the cosine
+    schedule then follows the clock); ``keep_best`` restores, at the end, the
+    weights of the epoch with the lowest validation loss (``history.best_epoch``).
     """
     if len(train_loader) == 0:
         raise ValueError("the training loader yields no batches")
+    if keep_best and valid_loader is None:
+        raise ValueError("keep_best needs a valid_loader to tell the best epoch")
     model.to(device)
     optimizer = optimizer or torch.optim.Adam(model.parameters(), lr=lr, betas=(0.9, 0.98))
-    scheduler = lr_scheduler(optimizer, lr_schedule, epochs * len(train_loader), warmup)
-    schedule, step, history = as_schedule(teacher_forcing), 0, History()
+    run = _Run(as_schedule(teacher_forcing), clip, label_smoothing, max_seconds)
+    scheduler = lr_scheduler(optimizer, lr_schedule, epochs * len(train_loader), warmup,
+                             run.time_fraction if max_seconds else None)
+    history, best = History(), (math.inf, None)
     bar = tqdm(total=epochs * len(train_loader), desc="training", disable=not progress)
     for epoch in range(1, epochs + 1):
-        start, total, n = time.perf_counter(), 0.0, 0
-        for batch in train_loader:
-            batch = batch.to(device)
-            ratio = schedule(step)
-            total += train_step(model, batch, optimizer, ratio, clip, label_smoothing) * batch.n_tokens
-            scheduler.step()
-            n, step = n + batch.n_tokens, step + 1
-            bar.update(1)
-        row = {"epoch": epoch, "train_loss": total / n, "teacher_forcing": ratio,
-               "seconds": time.perf_counter() - start}
+        row = {"epoch": epoch, **run.epoch(model, train_loader, optimizer, scheduler, device, bar)}
         if valid_loader is not None:
             scores = evaluate(model, valid_loader, device)
             row.update({f"valid_{k}": v for k, v in scores.items() if k != "n"})
             row["valid_loss"] = math.log(scores["perplexity"])
+            if keep_best and row["valid_loss"] < best[0]:
+                best = (row["valid_loss"], {k: v.detach().clone() for k, v in model.state_dict().items()})
+                history.best_epoch = epoch
         history.append(row)
-        bar.set_postfix(loss=f"{row['train_loss']:.3f}",
-                        em=f"{row.get('valid_exact_match', float('nan')):.3f}")
+        bar.set_postfix(loss=f"{row['train_loss']:.3f}", em=f"{row.get('valid_exact_match', float('nan')):.3f}")
         if callback is not None:
             callback(row)
+        if run.out_of_time():
+            break
     bar.close()
+    if best[1] is not None:
+        model.load_state_dict(best[1])
     return history
+
+
+class _Run:
+    """The state that ``fit`` carries from one epoch to the next: the step count and the clock."""
+
+    def __init__(self, schedule: Schedule, clip, label_smoothing: float, max_seconds: float | None):
+        self.schedule, self.clip, self.label_smoothing = schedule, clip, label_smoothing
+        self.max_seconds, self.start, self.step = max_seconds, time.perf_counter(), 0
+
+    def time_fraction(self) -> float:
+        return (time.perf_counter() - self.start) / self.max_seconds if self.max_seconds else 0.0
+
+    def out_of_time(self) -> bool:
+        return self.time_fraction() >= 1.0
+
+    def epoch(self, model, loader, optimizer, scheduler, device, bar) -> dict:
+        """One pass over ``loader`` (cut short when the time budget is spent)."""
+        start, total, n, ratio = time.perf_counter(), 0.0, 0, self.schedule(self.step)
+        for batch in loader:
+            batch = batch.to(device)
+            ratio = self.schedule(self.step)
+            total += train_step(model, batch, optimizer, ratio, self.clip, self.label_smoothing) * batch.n_tokens
+            scheduler.step()
+            n, self.step = n + batch.n_tokens, self.step + 1
+            bar.update(1)
+            if self.out_of_time():
+                break
+        return {"train_loss": total / n, "teacher_forcing": ratio, "seconds": time.perf_counter() - start,
+                "steps": self.step}
 
 
 # ---------------------------------------------------------------- checkpoints

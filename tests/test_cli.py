@@ -136,3 +136,16 @@ def test_transformer_trains_with_size_options_and_reloads(tmp_path, capsys):
 def test_size_options_of_another_architecture_are_refused(tmp_path, model, flag):
     with pytest.raises(SystemExit, match=f"{flag[0]} does not apply to the '{model}' model"):
         main(["train", "--task", "reversal", "--model", model, *flag, "--out", str(tmp_path)])
+
+
+def test_data_recipe_sizes_epochs_by_corpus_and_keeps_the_best_epoch(tmp_path, capsys):
+    lines = ["the cat sleeps .\tle chat dort .", "a dog runs .\tun chien court ."] * 40
+    (tmp_path / "train.tsv").write_text("\n".join(lines) + "\n")
+    out = tmp_path / "mt"
+    assert main(["train", "--data", str(tmp_path / "train.tsv"), "--model", "gru", "--out", str(out), "--quiet",
+                 "--hidden-size", "16", "--emb-dim", "8", "--max-minutes", "0.02"]) == 0
+    summary = last_json(capsys)
+    meta = json.loads((out / "model.json").read_text())["meta"]
+    assert meta["recipe"]["epochs"] == 200  # 8,000 updates of 64 over 76 pairs, capped
+    assert summary["epochs"] < 200 and summary["train_seconds"] < 10  # stopped by the 1.2 s budget
+    assert 1 <= summary["best_epoch"] <= summary["epochs"]

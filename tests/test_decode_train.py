@@ -1,4 +1,5 @@
 import math
+import time
 
 import pytest
 import torch
@@ -176,3 +177,51 @@ def test_evaluate_reports_all_metrics(batch, pairs, vocab):
 def test_fit_rejects_an_empty_loader():
     with pytest.raises(ValueError, match="no batches"):
         fit(small_model(), [], 1)
+
+
+def _tiny_loaders(n=400):
+    vocab = task_vocab(6)
+    train = make_pairs(n, vocab_size=6, min_len=2, max_len=5, seed=0)
+    valid = make_pairs(100, vocab_size=6, min_len=2, max_len=5, seed=1, exclude=train)
+    return (make_loader(Seq2SeqDataset.from_pairs(train, vocab, vocab), 32, shuffle=True),
+            make_loader(Seq2SeqDataset.from_pairs(valid, vocab, vocab), 100), len(vocab))
+
+
+def test_fit_stops_at_its_time_budget():
+    from seq2seq_lib import build_model
+    tl, vl, V = _tiny_loaders()
+    model = build_model("gru", V, V, emb_dim=8, hidden_size=16)
+    start = time.perf_counter()
+    hist = fit(model, tl, 1000, vl, lr=1e-2, lr_schedule="cosine", max_seconds=1.0, progress=False)
+    assert len(hist) < 1000 and hist[-1]["steps"] < 1000 * len(tl)
+    assert time.perf_counter() - start < 10
+
+
+def test_fit_keeps_the_weights_of_the_best_validation_epoch():
+    from seq2seq_lib import build_model
+
+    tl, vl, V = _tiny_loaders()
+    model = build_model("gru", V, V, emb_dim=8, hidden_size=16)
+    hist = fit(model, tl, 4, vl, lr=3e-2, keep_best=True, progress=False)
+    best = min(range(len(hist)), key=lambda i: hist[i]["valid_loss"])
+    assert hist.best_epoch == best + 1
+    assert math.log(perplexity(model, vl)) == pytest.approx(hist[best]["valid_loss"], rel=1e-6)
+    with pytest.raises(ValueError, match="keep_best needs a valid_loader"):
+        fit(model, tl, 1, keep_best=True, progress=False)
+
+
+def test_cosine_schedule_follows_the_clock_when_given_one():
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
+    clock = {"fraction": 0.0}
+    sched = lr_scheduler(opt, "cosine", total_steps=1000, warmup=1, time_fraction=lambda: clock["fraction"])
+    opt.step()
+    sched.step()
+    assert opt.param_groups[0]["lr"] == pytest.approx(1.0, abs=1e-4)  # step 1 of 1000, no time spent
+    clock["fraction"] = 0.5
+    opt.step()
+    sched.step()
+    assert opt.param_groups[0]["lr"] == pytest.approx(0.5, abs=1e-3)  # half the budget: half-way down
+    clock["fraction"] = 1.0
+    opt.step()
+    sched.step()
+    assert opt.param_groups[0]["lr"] == pytest.approx(0.0, abs=1e-9)
