@@ -23,6 +23,7 @@ import torch
 from .corpus import read_tsv, tokenize_pairs
 from .data import Seq2SeqDataset, make_loader
 from .decode import beam_search, greedy_decode
+from .grammar import translation_splits
 from .metrics import bleu, chrf
 from .models import MODELS, build_model
 from .tasks import make_pairs, task_vocab
@@ -51,6 +52,9 @@ RECIPES = {
     **{("data", name): dict(epochs=None, batch_size=64, lr=1e-3, model={"emb_dim": 128, "hidden_size": 256})
        for name in ("bahdanau", "luong-dot", "luong-general", "luong-concat")},
 }
+# the generated translation set: the text recipes, on 20,000 training pairs
+RECIPES.update({("translation", name): {**RECIPES[("data", name)], "train_size": 20_000}
+                for name in MODELS if ("data", name) in RECIPES})
 #: text corpora: about this many updates, whatever the corpus size (epochs=None in a recipe)
 DATA_UPDATES = 8_000
 DATA_MAX_MINUTES = 4.0
@@ -62,7 +66,8 @@ SIZE_OPTIONS = (*RNN_OPTIONS, *TRANSFORMER_OPTIONS, "num_layers", "dropout")
 
 def _task_args(p: argparse.ArgumentParser, defaults: bool) -> None:
     src = p.add_mutually_exclusive_group(required=True)
-    src.add_argument("--task", choices=["reversal"], help="a synthetic task")
+    src.add_argument("--task", choices=["reversal", "translation"],
+                     help="a synthetic task: reversal, or English→French on the course's generated corpus")
     src.add_argument("--data", type=Path, help="tab-separated file: source<TAB>target per line")
     for name in ("vocab_size", "min_len", "max_len"):
         p.add_argument("--" + name.replace("_", "-"), type=int,
@@ -120,7 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _recipe(args) -> dict:
     """The default recipe for the task and model, overridden by the options given."""
-    kind = "reversal" if args.task else "data"
+    kind = args.task or "data"
     if args.model not in MODELS:
         raise SystemExit(f"error: unknown model {args.model!r}; choose one of {', '.join(MODELS)}")
     base = RECIPES[(kind, args.model)]
@@ -150,14 +155,17 @@ def _reversal_sets(vocab_size, min_len, max_len, train_size, seed, test_size=Non
     return train, held
 
 
-def cmd_train(args) -> dict:
-    recipe, device = _recipe(args), pick_device(args.device)
-    seed_everything(args.seed)
-    if args.task:
+def _training_sets(args, recipe: dict):
+    """``(train, valid, src_vocab, tgt_vocab, meta)`` for ``--task`` or ``--data``."""
+    if args.task == "reversal":
         train, valid = _reversal_sets(args.vocab_size, args.min_len, args.max_len, recipe["train_size"], args.seed)
-        src_vocab = tgt_vocab = task_vocab(args.vocab_size)
         meta = {"task": "reversal", "vocab_size": args.vocab_size, "min_len": args.min_len,
                 "max_len": args.max_len, "train_size": recipe["train_size"], "seed": args.seed}
+        return train, valid, task_vocab(args.vocab_size), task_vocab(args.vocab_size), meta
+    if args.task == "translation":
+        train, valid, _ = translation_splits(n_train=recipe["train_size"], seed=args.seed)
+        train, valid = tokenize_pairs(train), tokenize_pairs(valid)
+        meta = {"task": "translation", "tokenizer": "word", "train_size": recipe["train_size"], "seed": args.seed}
     else:
         train = tokenize_pairs(read_tsv(args.data))
         if args.valid:
@@ -165,8 +173,14 @@ def cmd_train(args) -> dict:
         else:
             n_valid = max(1, len(train) // 20) if len(train) >= 20 else 0
             train, valid = train[n_valid:], train[:n_valid]
-        src_vocab, tgt_vocab = Vocab.build(s for s, _ in train), Vocab.build(t for _, t in train)
         meta = {"task": "data", "tokenizer": "word", "train_file": str(args.data)}
+    return train, valid, Vocab.build(s for s, _ in train), Vocab.build(t for _, t in train), meta
+
+
+def cmd_train(args) -> dict:
+    recipe, device = _recipe(args), pick_device(args.device)
+    seed_everything(args.seed)
+    train, valid, src_vocab, tgt_vocab, meta = _training_sets(args, recipe)
     train_loader = make_loader(Seq2SeqDataset.from_pairs(train, src_vocab, tgt_vocab),
                                recipe["batch_size"], shuffle=True, bucket=args.bucket, seed=args.seed)
     valid_loader = make_loader(Seq2SeqDataset.from_pairs(valid, src_vocab, tgt_vocab), 256) if valid else None
@@ -174,7 +188,8 @@ def cmd_train(args) -> dict:
     start = time.perf_counter()
     if recipe["epochs"] is None:  # sized by the corpus: about DATA_UPDATES updates
         recipe["epochs"] = max(3, min(200, round(DATA_UPDATES * recipe["batch_size"] / len(train))))
-    minutes = args.max_minutes if args.max_minutes is not None else (None if args.task else DATA_MAX_MINUTES)
+    text = args.task != "reversal"
+    minutes = args.max_minutes if args.max_minutes is not None else (DATA_MAX_MINUTES if text else None)
     history = fit(model, train_loader, recipe["epochs"], valid_loader, lr=recipe["lr"],
                   lr_schedule=recipe["lr_schedule"] or "cosine", warmup=recipe["warmup"],
                   label_smoothing=recipe["label_smoothing"] or 0.0, max_seconds=minutes and 60 * minutes,
@@ -190,29 +205,35 @@ def cmd_train(args) -> dict:
     return summary
 
 
-def cmd_evaluate(args) -> dict:
-    device = pick_device(args.device)
-    model, src_vocab, tgt_vocab, meta = load_checkpoint(args.checkpoint, device)
-    if args.task:
-        if meta.get("task") != "reversal":
-            raise SystemExit(f"error: checkpoint {args.checkpoint} was not trained on the reversal task")
+def _evaluation_set(args, meta: dict):
+    """``(tokenised pairs, raw text pairs or None, detokenizer)`` for ``--task`` or ``--data``."""
+    if args.task and meta.get("task") != args.task:
+        raise SystemExit(f"error: checkpoint {args.checkpoint} was not trained on the {args.task} task")
+    if args.task == "reversal":
         opts = {k: getattr(args, k) if getattr(args, k) is not None else meta[k]
                 for k in ("vocab_size", "min_len", "max_len")}
         if opts["vocab_size"] != meta["vocab_size"]:
             raise SystemExit("error: --vocab-size differs from the checkpoint's vocabulary")
         _, pairs = _reversal_sets(**opts, train_size=meta["train_size"], seed=meta["seed"],
                                   test_size=args.test_size)
-        detok = " ".join
+        return pairs, None, " ".join
+    if args.task == "translation":  # the test split of the corpus the model was trained on
+        raw = translation_splits(n_train=meta["train_size"], seed=meta["seed"])[2]
     else:
         raw = read_tsv(args.data)
-        pairs = tokenize_pairs(raw)
-        detok = get_tokenizer(meta.get("tokenizer", "word"))[1]
+    return tokenize_pairs(raw), raw, get_tokenizer(meta.get("tokenizer", "word"))[1]
+
+
+def cmd_evaluate(args) -> dict:
+    device = pick_device(args.device)
+    model, src_vocab, tgt_vocab, meta = load_checkpoint(args.checkpoint, device)
+    pairs, raw, detok = _evaluation_set(args, meta)
     loader = make_loader(Seq2SeqDataset.from_pairs(pairs, src_vocab, tgt_vocab), args.batch_size)
     scores, preds = evaluate(model, loader, device, return_predictions=True, beam=args.beam)
     lines = [detok(tgt_vocab.decode(p)) for p in preds]
     if args.predictions:
         args.predictions.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
-    if not args.task:  # text: corpus BLEU and chrF against the file's reference sentences
+    if raw is not None:  # text: corpus BLEU and chrF against the reference sentences
         references = [t for _, t in raw]
         b, c = bleu(lines, references), chrf(lines, references)
         scores.update(bleu=b["score"], chrf=c["score"], bleu_signature=b["signature"],

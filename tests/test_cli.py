@@ -149,3 +149,17 @@ def test_data_recipe_sizes_epochs_by_corpus_and_keeps_the_best_epoch(tmp_path, c
     assert meta["recipe"]["epochs"] == 200  # 8,000 updates of 64 over 76 pairs, capped
     assert summary["epochs"] < 200 and summary["train_seconds"] < 10  # stopped by the 1.2 s budget
     assert 1 <= summary["best_epoch"] <= summary["epochs"]
+
+
+def test_translation_task_trains_and_reports_bleu(tmp_path, capsys):
+    out = tmp_path / "fr"
+    assert main(["train", "--task", "translation", "--model", "gru", "--train-size", "300", "--out", str(out),
+                 "--quiet", "--epochs", "1", "--hidden-size", "16", "--emb-dim", "8"]) == 0
+    meta = json.loads((out / "model.json").read_text())["meta"]
+    assert meta["task"] == "translation" and meta["train_size"] == 300
+    capsys.readouterr()
+    assert main(["evaluate", "--checkpoint", str(out), "--task", "translation", "--batch-size", "500"]) == 0
+    scores = last_json(capsys)
+    assert scores["n"] == 1000 and 0 <= scores["bleu"] <= 100 and "bleu_signature" in scores
+    with pytest.raises(SystemExit, match="not trained on the reversal task"):
+        main(["evaluate", "--checkpoint", str(out), "--task", "reversal"])
