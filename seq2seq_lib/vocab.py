@@ -14,16 +14,17 @@ from collections.abc import Iterable, Sequence
 PAD, SOS, EOS, UNK = 0, 1, 2, 3
 SPECIALS = ("<pad>", "<sos>", "<eos>", "<unk>")
 
-_WORD_RE = re.compile(r"\w+'|\w+|[^\w\s]")
+_WORD_RE = re.compile(r"\w+(?:-\w+)*'|\w+(?:-\w+)*|[^\w\s]")
 _NO_SPACE_BEFORE = re.compile(r" ([.,!?;:%)\]}])")
 _NO_SPACE_AFTER = re.compile(r"([(\[{'’]) ")
 
 
 def word_tokenize(text: str) -> list[str]:
-    """Split ``text`` into words and punctuation, keeping elided articles whole.
+    """Split ``text`` into words and punctuation, keeping elided articles and
+    hyphenated words whole (so that detokenising gives "est-ce", not "est - ce").
 
     >>> word_tokenize("L'homme dort, n'est-ce pas ?")
-    ["L'", 'homme', 'dort', ',', "n'", 'est', '-', 'ce', 'pas', '?']
+    ["L'", 'homme', 'dort', ',', "n'", 'est-ce', 'pas', '?']
     """
     return _WORD_RE.findall(text)
 

@@ -46,13 +46,17 @@ def test_build_orders_by_frequency_and_filters():
     assert len(Vocab.build([["x", "y", "z"]], max_size=2)) == 6
 
 
-@pytest.mark.parametrize("text", ["L'homme ne dort pas.", "Is it 5 o'clock? Yes!", "a , b"])
+@pytest.mark.parametrize("text", ["L'homme ne dort pas.", "Is it 5 o'clock? Yes!", "a , b",
+                                  "Est-ce que le grand-père dort?", "A well-known, long-awaited day."])
 def test_word_tokenizer_round_trip(text):
     assert word_detokenize(word_tokenize(text)) == text.replace(" ,", ",")
 
 
 def test_word_tokenizer_splits_punctuation_and_elision():
     assert word_tokenize("J'aime le thé, non ?") == ["J'", "aime", "le", "thé", ",", "non", "?"]
+    assert word_tokenize("Est-ce qu'il aime les grands-pères ?") == ["Est-ce", "qu'", "il", "aime", "les",
+                                                                     "grands-pères", "?"]
+    assert word_tokenize("a - b") == ["a", "-", "b"]  # a free-standing dash stays a token
 
 
 def test_char_tokenizer_round_trip():
