@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import torch
 
 from .protocol import Seq2SeqModel
+from .utils import eval_mode
 from .vocab import EOS, PAD, SOS
 
 
@@ -76,9 +77,7 @@ def sample_decode(model: Seq2SeqModel, src: torch.Tensor, src_lens: torch.Tensor
 
 def _step_by_step(model, src, src_lens, max_len, pick) -> Hypotheses:
     """The decoding loop shared by greedy search and sampling; ``pick`` maps logits ``[B, V]`` to ids ``[B]``."""
-    was_training = model.training
-    model.eval()
-    try:
+    with eval_mode(model):
         memory = model.encode(src, src_lens)
         max_len = max_len if max_len is not None else default_max_len(model, src)
         B, device = src.size(0), src.device
@@ -99,8 +98,6 @@ def _step_by_step(model, src, src_lens, max_len, pick) -> Hypotheses:
                 break
         attention = torch.stack(attn, 1) if attn else None
         return Hypotheses(torch.stack(tokens, 1), lengths, attention)
-    finally:
-        model.train(was_training)
 
 
 def length_penalty(length: int | torch.Tensor, alpha: float):
@@ -137,11 +134,12 @@ def beam_search(model: Seq2SeqModel, src: torch.Tensor, src_lens: torch.Tensor, 
     """Batched beam search over any model of the protocol.
 
     The ``B`` sentences and their ``K = beam_size`` hypotheses are decoded
-    together as ``B * K`` rows; ``model.reorder`` makes each row follow the
-    hypothesis it extends. At each step every live hypothesis is extended by
-    every token, and the ``2K`` best candidates of each sentence are kept: those
-    ending in ``<eos>`` join the sentence's finished list (scored with
-    :func:`length_penalty`), the ``K`` best others stay alive. A sentence is
+    together as ``B * K`` rows; ``model.index_state`` makes each row follow the
+    hypothesis it extends (the memory stays: rows never leave their sentence).
+    At each step every live hypothesis is extended by every token, and the
+    ``2K`` best candidates of each sentence are kept: those ending in ``<eos>``
+    join the sentence's finished list (scored with :func:`length_penalty`),
+    the ``K`` best others stay alive. A sentence is
     done when it has ``K`` finished hypotheses, or after ``max_len`` steps
     (default as in :func:`greedy_decode`), when its live ones are added too.
     With ``beam_size=1`` this is greedy decoding.
@@ -150,12 +148,8 @@ def beam_search(model: Seq2SeqModel, src: torch.Tensor, src_lens: torch.Tensor, 
     """
     if beam_size < 1 or not 1 <= n_best <= beam_size:
         raise ValueError(f"need beam_size >= 1 and 1 <= n_best <= beam_size, got {beam_size} and {n_best}")
-    was_training = model.training
-    model.eval()
-    try:
+    with eval_mode(model):
         return _beam_search(model, src, src_lens, beam_size, alpha, n_best, max_len)
-    finally:
-        model.train(was_training)
 
 
 def _beam_search(model, src, src_lens, K, alpha, n_best, max_len) -> BeamResult:

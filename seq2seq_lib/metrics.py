@@ -9,6 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import DataLoader
 
+from .utils import eval_mode
 from .vocab import PAD
 
 
@@ -61,14 +62,12 @@ def perplexity(model, loader: DataLoader, device: torch.device | str = "cpu") ->
     Teacher forcing matters: perplexity scores the model's probability of the
     *reference*, so the decoder must read the reference prefix.
     """
-    was_training = model.training
-    model.eval()
     nll = n = 0.0
-    for batch in loader:
-        batch = batch.to(device)
-        nll += float(sequence_nll(model(batch.src, batch.src_lens, batch.tgt_in), batch.tgt_out))
-        n += batch.n_tokens
-    model.train(was_training)
+    with eval_mode(model):
+        for batch in loader:
+            batch = batch.to(device)
+            nll += float(sequence_nll(model(batch.src, batch.src_lens, batch.tgt_in), batch.tgt_out))
+            n += batch.n_tokens
     return math.exp(nll / max(n, 1))
 
 

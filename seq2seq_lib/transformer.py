@@ -23,6 +23,7 @@ from torch import nn
 
 from .attention import MultiHeadAttention
 from .protocol import Memory, Seq2SeqModel, index_batch, source_mask
+from .utils import eval_mode
 from .vocab import PAD
 
 
@@ -304,14 +305,10 @@ class TransformerSeq2Seq(Seq2SeqModel):
         """Every head of every layer (readable path, eval mode): ``"encoder"``
         ``[B, h, S, S]``, ``"decoder"`` ``[B, h, T, T]`` and ``"cross"`` ``[B, h, T, S]``,
         each a list with one tensor per layer."""
-        was_training = self.training
-        self.eval()
-        try:
+        with eval_mode(self):
             memory, enc = self._encode(src, src_lens, fast=False)
             self.check_target(tgt_in, src.size(0))
             _, _, dec, cross = self.decode(tgt_in, memory, fast=False)
-        finally:
-            self.train(was_training)
         return {"encoder": enc, "decoder": dec, "cross": cross}
 
 
