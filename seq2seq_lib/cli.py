@@ -20,7 +20,7 @@ from pathlib import Path
 
 import torch
 
-from .corpus import read_tsv, tokenize_pairs
+from .corpus import guess_tokenizer, read_tsv, tokenize_pairs
 from .data import Seq2SeqDataset, make_loader
 from .decode import beam_search, greedy_decode
 from .grammar import translation_splits
@@ -45,7 +45,7 @@ RECIPES = {
     **{("reversal", name): _ATT_RECIPE for name in ("bahdanau", "luong-dot", "luong-general", "luong-concat")},
     # the Transformer learns reversal from few large steps: 3 passes over 20k pairs, batches of 64
     ("reversal", "transformer"): dict(epochs=3, batch_size=64, lr=3e-3, train_size=20_000, model=_TRANSFORMER),
-    ("data", "transformer"): dict(epochs=None, batch_size=64, lr=1e-3, label_smoothing=0.1,
+    ("data", "transformer"): dict(epochs=None, batch_size=64, lr=3e-3, label_smoothing=0.1,
                                   model={**_TRANSFORMER, "d_model": 128, "d_ff": 512, "dropout": 0.1}),
     ("data", "gru"): dict(epochs=None, batch_size=64, lr=1e-3, model={**_RNN, "emb_dim": 128}),
     ("data", "lstm"): dict(epochs=None, batch_size=64, lr=1e-3, model={**_RNN, "emb_dim": 128}),
@@ -165,15 +165,16 @@ def _training_sets(args, recipe: dict):
     if args.task == "translation":
         train, valid, _ = translation_splits(n_train=recipe["train_size"], seed=args.seed)
         train, valid = tokenize_pairs(train), tokenize_pairs(valid)
-        meta = {"task": "translation", "tokenizer": "word", "train_size": recipe["train_size"], "seed": args.seed}
+        meta = {"task": "translation", "tokenizer": "word-fr", "train_size": recipe["train_size"], "seed": args.seed}
     else:
-        train = tokenize_pairs(read_tsv(args.data))
+        raw = read_tsv(args.data)
+        train = tokenize_pairs(raw)
         if args.valid:
             valid = tokenize_pairs(read_tsv(args.valid))
         else:
             n_valid = max(1, len(train) // 20) if len(train) >= 20 else 0
             train, valid = train[n_valid:], train[:n_valid]
-        meta = {"task": "data", "tokenizer": "word", "train_file": str(args.data)}
+        meta = {"task": "data", "tokenizer": guess_tokenizer(t for _, t in raw), "train_file": str(args.data)}
     return train, valid, Vocab.build(s for s, _ in train), Vocab.build(t for _, t in train), meta
 
 

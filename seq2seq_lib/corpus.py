@@ -18,7 +18,7 @@ import unicodedata
 import urllib.error
 import urllib.request
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from .vocab import get_tokenizer
@@ -65,6 +65,17 @@ def tokenize_pairs(pairs: list[TextPair], tokenizer: str = "word", lowercase: bo
 #: The English prefixes the PyTorch tutorial keeps ("i am ...", "he is ...", ...), after normalisation.
 TUTORIAL_PREFIXES = ("i am ", "i m ", "he is", "he s ", "she is", "she s ", "you are", "you re ",
                      "we are", "we re ", "they are", "they re ")
+
+
+def guess_tokenizer(targets: Iterable[str]) -> str:
+    """``"word-fr"`` when most target sentences (raw text) that have a ``?`` or ``!`` put a
+    space before it (French typography), else ``"word"``: the tokenizer whose
+    detokenizer writes outputs the way the references are written."""
+    french = other = 0
+    for text in targets:
+        for m in re.finditer(r"(\s?)[?!]", text):
+            french, other = french + bool(m.group(1)), other + (not m.group(1))
+    return "word-fr" if french > other else "word"
 
 
 def strip_accents(text: str) -> str:

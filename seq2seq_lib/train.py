@@ -121,8 +121,9 @@ def lr_scheduler(optimizer: torch.optim.Optimizer, name: str, total_steps: int, 
     cosine decay to 0; ``"noam"``: see :func:`noam` (default warm-up 10% of the steps).
 
     ``time_fraction`` (a function returning the fraction of a time budget spent)
-    makes the cosine decay along whichever runs out first, steps or time, so a
-    run that its budget stops early still ends at a low learning rate.
+    makes the warm-up and the cosine decay follow whichever runs out first, steps
+    or time: the warm-up ends after ``warmup`` steps or 5% of the budget, and a run
+    that its budget stops early still ends at a low learning rate.
     """
     if name == "constant":
         return torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: 1.0)
@@ -133,11 +134,11 @@ def lr_scheduler(optimizer: torch.optim.Optimizer, name: str, total_steps: int, 
     warmup = warmup or max(1, total_steps // 20)
 
     def factor(s: int) -> float:
-        if s < warmup:
-            return (s + 1) / warmup
-        done = (s - warmup) / max(1, total_steps - warmup)
-        if time_fraction is not None:
-            done = max(done, time_fraction())
+        spent = time_fraction() if time_fraction is not None else 0.0
+        warm = max((s + 1) / warmup, spent / 0.05)
+        if warm < 1:
+            return warm
+        done = max((s - warmup) / max(1, total_steps - warmup), spent)
         return 0.5 * (1 + math.cos(math.pi * min(1.0, done)))
 
     return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)

@@ -3,12 +3,15 @@ explorers whose views are pre-rendered so they stay interactive in the static bo
 
 from __future__ import annotations
 
+import html
 import io
 from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
+
+from .vocab import EOS, SPECIALS
 
 LABELS = {
     "train_loss": "training loss (nats/token)",
@@ -210,13 +213,14 @@ def _tab_explorer(views: Mapping, depth: int, starts: list[int]):
     return tabs
 
 
-def live_decoder(decode, example: str, description: str = "your input"):
+def live_decoder(decode, example: str, description: str = "your input", detokenize=None):
     """A text box whose input is decoded by the model, with the output and its attention heatmap.
 
     ``decode(text) -> (src_tokens, out_tokens, weights)`` runs in Python
     (``weights`` ``[T, S]``, or ``None`` for a model without attention), so the
     box responds only with a running kernel (Jupyter, Colab); the page says so.
     The result for ``example`` is rendered now, so the static book shows it.
+    ``detokenize(tokens) -> str`` writes the output (default: tokens joined by spaces).
     """
     import ipywidgets as widgets
 
@@ -232,7 +236,9 @@ def live_decoder(decode, example: str, description: str = "your input"):
         except ValueError as err:  # bad input: say what is wrong, keep the box alive
             text.value, image.layout.display = f"<p style='color:#b00'>{err}</p>", "none"
             return
-        text.value = f"<p>output: <code>{' '.join(map(str, out_tokens))}</code></p>"
+        words = [str(t) for t in out_tokens]
+        shown = detokenize([w for w in words if w != SPECIALS[EOS]]) if detokenize else " ".join(words)
+        text.value = f"<p>output: <code>{html.escape(shown)}</code></p>"
         if weights is None:
             image.layout.display = "none"
         else:

@@ -16,6 +16,7 @@ SPECIALS = ("<pad>", "<sos>", "<eos>", "<unk>")
 
 _WORD_RE = re.compile(r"\w+(?:-\w+)*'|\w+(?:-\w+)*|[^\w\s]")
 _NO_SPACE_BEFORE = re.compile(r" ([.,!?;:%)\]}])")
+_NO_SPACE_BEFORE_FR = re.compile(r" ([.,%)\]}])")  # French typography keeps the space before ? ! ; :
 _NO_SPACE_AFTER = re.compile(r"([(\[{'’]) ")
 
 
@@ -29,11 +30,19 @@ def word_tokenize(text: str) -> list[str]:
     return _WORD_RE.findall(text)
 
 
-def word_detokenize(tokens: Sequence[str]) -> str:
-    """Join word tokens back into text (inverse of :func:`word_tokenize` on clean text)."""
+def word_detokenize(tokens: Sequence[str], french: bool = False) -> str:
+    """Join word tokens back into text (inverse of :func:`word_tokenize` on clean text).
+
+    ``french=True`` keeps a space before ``? ! ; :`` as French typography does
+    (``"Où est le sac ?"``).
+    """
     text = " ".join(tokens)
-    text = _NO_SPACE_BEFORE.sub(r"\1", text)
+    text = (_NO_SPACE_BEFORE_FR if french else _NO_SPACE_BEFORE).sub(r"\1", text)
     return _NO_SPACE_AFTER.sub(r"\1", text)
+
+
+def french_detokenize(tokens: Sequence[str]) -> str:
+    return word_detokenize(tokens, french=True)
 
 
 def char_tokenize(text: str) -> list[str]:
@@ -47,13 +56,15 @@ def char_detokenize(tokens: Sequence[str]) -> str:
 
 TOKENIZERS = {
     "word": (word_tokenize, word_detokenize),
+    "word-fr": (word_tokenize, french_detokenize),
     "char": (char_tokenize, char_detokenize),
     "space": (str.split, " ".join),
 }
 
 
 def get_tokenizer(name: str):
-    """Return ``(tokenize, detokenize)`` for ``"word"``, ``"char"`` or ``"space"``."""
+    """Return ``(tokenize, detokenize)`` for ``"word"``, ``"word-fr"`` (French spacing
+    before ``? ! ; :``), ``"char"`` or ``"space"``."""
     if name not in TOKENIZERS:
         raise ValueError(f"unknown tokenizer {name!r}; choose one of {sorted(TOKENIZERS)}")
     return TOKENIZERS[name]

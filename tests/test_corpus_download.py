@@ -9,7 +9,15 @@ import zipfile
 
 import pytest
 
-from seq2seq_lib.corpus import TUTORIAL_PREFIXES, download, extract, read_tatoeba, strip_accents, tutorial_normalize
+from seq2seq_lib.corpus import (
+    TUTORIAL_PREFIXES,
+    download,
+    extract,
+    guess_tokenizer,
+    read_tatoeba,
+    strip_accents,
+    tutorial_normalize,
+)
 
 LINES = [
     "Go.\tVa !\tCC-BY 2.0 (France) Attribution: tatoeba.org #2877272 (CM) & #1158250 (Wittydev)",
@@ -53,6 +61,14 @@ def test_bad_lines_are_reported_with_their_number(tmp_path):
     path.write_text("Go.\tVa !\nno tab on this line\n", encoding="utf-8")
     with pytest.raises(ValueError, match=r"bad.txt:2: no tab"):
         read_tatoeba(path)
+
+
+def test_guess_tokenizer_follows_the_references_typography(tatoeba):
+    assert guess_tokenizer(fr for _, fr in read_tatoeba(tatoeba)) == "word-fr"  # "Va !"
+    assert guess_tokenizer(en for en, _ in read_tatoeba(tatoeba)) == "word"
+    assert guess_tokenizer(["Où est-il ?", "Viens !", "Quoi?"]) == "word-fr"
+    assert guess_tokenizer(["Where is he?", "Come here!", "What ?"]) == "word"
+    assert guess_tokenizer(["No question here."]) == "word"
 
 
 @pytest.fixture

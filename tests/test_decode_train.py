@@ -225,3 +225,19 @@ def test_cosine_schedule_follows_the_clock_when_given_one():
     opt.step()
     sched.step()
     assert opt.param_groups[0]["lr"] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_cosine_warmup_ends_after_five_percent_of_the_time_budget():
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
+    clock = {"fraction": 0.0}
+    sched = lr_scheduler(opt, "cosine", total_steps=10_000, warmup=500, time_fraction=lambda: clock["fraction"])
+    rates = []
+    for fraction in (0.0, 0.025, 0.05, 0.5):
+        clock["fraction"] = fraction
+        opt.step()
+        sched.step()
+        rates.append(opt.param_groups[0]["lr"])
+    assert rates[0] == pytest.approx(2 / 500)          # by steps: step 2 of a 500-step warm-up
+    assert rates[1] == pytest.approx(0.5)              # by time: half of the 5% warm-up budget spent
+    assert rates[2] == pytest.approx(0.5 * (1 + math.cos(math.pi * 0.05)))  # warm; decay follows the clock
+    assert rates[3] == pytest.approx(0.5)

@@ -114,6 +114,15 @@ def test_live_decoder_renders_the_example_and_reports_bad_input():
     assert "type at least one token" in text.value and image.layout.display == "none"
 
 
+def test_live_decoder_writes_the_output_with_the_detokenizer_and_escapes_it():
+    def decode(text):
+        return text.split(), ["L'", "homme", "<b>", "?", "<eos>"], None
+
+    widget = live_decoder(decode, "x", detokenize=" ".join)
+    assert "L&#x27; homme &lt;b&gt; ?</code>" in widget.children[2].value  # <eos> left out, HTML escaped
+    assert widget.children[3].layout.display == "none"
+
+
 def test_runtime_table_is_generated_from_the_data_file():
     sys.path.insert(0, str(ROOT / "benchmarks"))
     from chapter_times import render_markdown

@@ -59,6 +59,16 @@ def test_word_tokenizer_splits_punctuation_and_elision():
     assert word_tokenize("a - b") == ["a", "-", "b"]  # a free-standing dash stays a token
 
 
+def test_french_detokenizer_keeps_the_space_before_question_marks():
+    from seq2seq_lib.grammar import translation_splits
+
+    tokenize, detokenize = get_tokenizer("word-fr")
+    assert detokenize(["Où", "est", "l'", "homme", "?"]) == "Où est l'homme ?"
+    assert word_detokenize(["Where", "is", "he", "?"]) == "Where is he?"
+    test = translation_splits(n_train=200, n_valid=10, n_test=300)[2]
+    assert all(detokenize(tokenize(fr)) == fr for _, fr in test)  # exact round trip on the corpus
+
+
 def test_char_tokenizer_round_trip():
     assert char_detokenize(char_tokenize("ab c")) == "ab c"
 
