@@ -191,3 +191,24 @@ def extract(archive: str | Path, member: str) -> Path:
             with zf.open(member) as src, open(out, "wb") as dst:
                 shutil.copyfileobj(src, dst)
     return out
+
+
+#: the English–French Tatoeba file of the PyTorch translation tutorial (``data/eng-fra.txt`` inside)
+TUTORIAL_DATA_URL = "https://download.pytorch.org/tutorial/data.zip"
+
+
+def tutorial_pairs(url: str = TUTORIAL_DATA_URL, directory: str | Path | None = None, timeout: float = 30.0,
+                   normalize: bool = True) -> list[TextPair]:
+    """The PyTorch tutorial's English→French pairs: downloaded once into the cache (the
+    digest of the first download is pinned), then filtered as the tutorial does
+    (normalised, fewer than 10 words a side, English starting with
+    :data:`TUTORIAL_PREFIXES`). ``normalize=False`` keeps case, accents and
+    apostrophes (the prefix filter still applies to the normalised English).
+    Raises ``ConnectionError`` when offline and the file is not cached."""
+    path = extract(download(url, None, directory=directory, timeout=timeout), "data/eng-fra.txt")
+    kept = read_tatoeba(path, normalize=True, max_words=10, prefixes=TUTORIAL_PREFIXES)
+    if normalize:
+        return kept
+    raw = read_tatoeba(path)
+    index = {tuple(map(tutorial_normalize, pair)): pair for pair in raw}
+    return [index[pair] for pair in kept if pair in index]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
@@ -108,6 +109,39 @@ def length_penalty(length: int | torch.Tensor, alpha: float):
     favours longer ones.
     """
     return ((5.0 + length) / 6.0) ** alpha
+
+
+@torch.no_grad()
+def sequence_log_prob(model: Seq2SeqModel, src: torch.Tensor, src_lens: torch.Tensor,
+                      outputs: Sequence[Sequence[int]], ended: bool | Sequence[bool] = True) -> torch.Tensor:
+    """``log P(Y | X)`` of given outputs, by teacher forcing: ``[B]``.
+
+    The sum over each output's tokens, and its ``<eos>`` where ``ended``, of the
+    model's log-probability for that token. This is the score a search
+    maximises, so it tells search errors (the search missed a more probable
+    output) from model errors (the most probable output is wrong).
+
+    Args: ``src`` ``[B, S]``, ``src_lens`` ``[B]``, ``outputs`` ``B`` lists of ids
+    (no ``<sos>``, no ``<eos>``), ``ended`` one flag or one per output.
+    """
+    if len(outputs) != src.size(0):
+        raise ValueError(f"got {len(outputs)} outputs for a batch of {src.size(0)} sources")
+    flags = [ended] * len(outputs) if isinstance(ended, bool) else list(ended)
+    targets = [[*out, EOS] if end else list(out) for out, end in zip(outputs, flags)]
+    if any(not t for t in targets):
+        raise ValueError("an output is empty and not ended: there is nothing to score")
+    T = max(map(len, targets))
+    tgt_in = torch.full((len(targets), T), PAD, dtype=torch.long)
+    tgt_out = torch.full((len(targets), T), PAD, dtype=torch.long)
+    for b, t in enumerate(targets):
+        tgt_in[b, :len(t)] = torch.tensor([SOS, *t[:-1]])
+        tgt_out[b, :len(t)] = torch.tensor(t)
+    tgt_in, tgt_out = tgt_in.to(src.device), tgt_out.to(src.device)
+    with eval_mode(model):
+        logp = torch.log_softmax(model(src, src_lens, tgt_in), -1)
+    picked = logp.gather(-1, tgt_out.unsqueeze(-1)).squeeze(-1)  # [B, T]
+    lengths = torch.tensor([len(t) for t in targets], device=src.device)
+    return (picked * (torch.arange(T, device=src.device)[None, :] < lengths[:, None])).sum(1)
 
 
 @dataclass

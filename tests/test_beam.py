@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from seq2seq_lib import build_model, greedy_decode, seed_everything
-from seq2seq_lib.decode import beam_search, length_penalty
+from seq2seq_lib.decode import beam_search, length_penalty, sequence_log_prob
 from seq2seq_lib.vocab import EOS, SOS
 
 V = 9
@@ -65,6 +65,18 @@ def test_n_best_lists_are_sorted_distinct_and_scored_by_the_length_penalty():
             targets = ids + [EOS] if ended else ids
             total = sum(logp[i, tok].item() for i, tok in enumerate(targets))
             assert score == pytest.approx(total / length_penalty(len(targets), alpha), abs=1e-4)
+            batched = sequence_log_prob(model, src[b:b + 1].repeat(5, 1), lens[b:b + 1].repeat(5), hyps, done)
+            assert batched[hyps.index(ids)].item() == pytest.approx(total, abs=1e-4)
+
+
+def test_sequence_log_prob_checks_its_input():
+    model = model_named("gru")
+    src, lens = ragged(B=2)
+    with pytest.raises(ValueError, match="2 sources"):
+        sequence_log_prob(model, src, lens, [[4]])
+    with pytest.raises(ValueError, match="nothing to score"):
+        sequence_log_prob(model, src, lens, [[4], []], ended=False)
+    assert sequence_log_prob(model, src, lens, [[4], []]).shape == (2,)  # an empty output that ended: <eos>
 
 
 def test_a_wide_beam_is_exact_search_over_short_outputs():

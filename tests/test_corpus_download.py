@@ -17,6 +17,7 @@ from seq2seq_lib.corpus import (
     read_tatoeba,
     strip_accents,
     tutorial_normalize,
+    tutorial_pairs,
 )
 
 LINES = [
@@ -78,6 +79,8 @@ def server(tmp_path):
     root.mkdir()
     with zipfile.ZipFile(root / "fra-eng.zip", "w") as zf:
         zf.writestr("fra.txt", "\n".join(LINES) + "\n")
+    with zipfile.ZipFile(root / "data.zip", "w") as zf:  # the PyTorch tutorial's layout: two columns
+        zf.writestr("data/eng-fra.txt", "\n".join("\t".join(line.split("\t")[:2]) for line in LINES) + "\n")
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
     handler.log_message = lambda *a: None
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -122,3 +125,14 @@ def test_offline_download_says_what_to_do(tmp_path):
         port = s.getsockname()[1]
     with pytest.raises(ConnectionError, match="Are you offline.*--data"):
         download(f"http://127.0.0.1:{port}/fra-eng.zip", None, directory=tmp_path, timeout=5)
+
+
+def test_tutorial_pairs_downloads_extracts_and_filters(server, tmp_path):
+    url = server[0].replace("fra-eng.zip", "data.zip")
+    assert tutorial_pairs(url, directory=tmp_path) == [
+        ("i m cold .", "j ai froid ."), ("he is very tired today .", "il est tres fatigue aujourd hui ."),
+        ("she s a teacher .", "elle est enseignante .")]
+    server[2].shutdown()  # cached from now on
+    raw = tutorial_pairs(url, directory=tmp_path, normalize=False)
+    assert raw == [("I'm cold.", "J'ai froid."), ("He is very tired today.", "Il est très fatigué aujourd'hui."),
+                   ("She's a teacher.", "Elle est enseignante.")]
