@@ -161,7 +161,7 @@ def fit(model: Seq2SeqModel, train_loader: DataLoader, epochs: int,
         optimizer: torch.optim.Optimizer | None = None,
         teacher_forcing: float | Schedule = 1.0, clip: float | None = 1.0,
         lr_schedule: str = "constant", warmup: int | None = None, label_smoothing: float = 0.0,
-        max_seconds: float | None = None, keep_best: bool = False,
+        max_seconds: float | None = None, max_steps: int | None = None, keep_best: bool = False,
         device: torch.device | str = "cpu", progress: bool = True,
         callback: Callable[[dict], None] | None = None) -> History:
     """Train for ``epochs`` epochs and return the per-epoch history.
@@ -175,7 +175,8 @@ def fit(model: Seq2SeqModel, train_loader: DataLoader, epochs: int,
     described in :func:`lr_scheduler`; ``label_smoothing`` in :func:`sequence_nll`
     (the training loss is then the smoothed one; validation scores are not).
     ``max_seconds`` stops training once that much time is spent (the cosine
-    schedule then follows the clock); ``keep_best`` restores, at the end, the
+    schedule then follows the clock); ``max_steps`` after that many updates,
+    even mid-epoch (the schedule then ends there); ``keep_best`` restores, at the end, the
     weights of the epoch with the lowest validation loss (``history.best_epoch``).
     """
     if len(train_loader) == 0:
@@ -184,11 +185,14 @@ def fit(model: Seq2SeqModel, train_loader: DataLoader, epochs: int,
         raise ValueError("keep_best needs a valid_loader to tell the best epoch")
     model.to(device)
     optimizer = optimizer or torch.optim.Adam(model.parameters(), lr=lr, betas=(0.9, 0.98))
-    run = _Run(as_schedule(teacher_forcing), clip, label_smoothing, max_seconds)
-    scheduler = lr_scheduler(optimizer, lr_schedule, epochs * len(train_loader), warmup,
+    if max_steps is not None and max_steps < 1:
+        raise ValueError(f"max_steps must be at least 1, got {max_steps}")
+    run = _Run(as_schedule(teacher_forcing), clip, label_smoothing, max_seconds, max_steps)
+    total_steps = min(epochs * len(train_loader), max_steps or math.inf)
+    scheduler = lr_scheduler(optimizer, lr_schedule, total_steps, warmup,
                              run.time_fraction if max_seconds else None)
     history, best = History(), (math.inf, None)
-    bar = tqdm(total=epochs * len(train_loader), desc="training", disable=not progress)
+    bar = tqdm(total=total_steps, desc="training", disable=not progress)
     for epoch in range(1, epochs + 1):
         row = {"epoch": epoch, **run.epoch(model, train_loader, optimizer, scheduler, device, bar)}
         if valid_loader is not None:
@@ -213,18 +217,20 @@ def fit(model: Seq2SeqModel, train_loader: DataLoader, epochs: int,
 class _Run:
     """The state that ``fit`` carries from one epoch to the next: the step count and the clock."""
 
-    def __init__(self, schedule: Schedule, clip, label_smoothing: float, max_seconds: float | None):
+    def __init__(self, schedule: Schedule, clip, label_smoothing: float, max_seconds: float | None,
+                 max_steps: int | None = None):
         self.schedule, self.clip, self.label_smoothing = schedule, clip, label_smoothing
-        self.max_seconds, self.start, self.step = max_seconds, time.perf_counter(), 0
+        self.max_seconds, self.max_steps, self.start, self.step = max_seconds, max_steps, time.perf_counter(), 0
 
     def time_fraction(self) -> float:
         return (time.perf_counter() - self.start) / self.max_seconds if self.max_seconds else 0.0
 
     def out_of_time(self) -> bool:
-        return self.time_fraction() >= 1.0
+        """The time budget is spent, or the step budget."""
+        return self.time_fraction() >= 1.0 or (self.max_steps is not None and self.step >= self.max_steps)
 
     def epoch(self, model, loader, optimizer, scheduler, device, bar) -> dict:
-        """One pass over ``loader`` (cut short when the time budget is spent)."""
+        """One pass over ``loader`` (cut short when the time or step budget is spent)."""
         start, total, n, ratio = time.perf_counter(), 0.0, 0, self.schedule(self.step)
         for batch in loader:
             batch = batch.to(device)

@@ -241,3 +241,14 @@ def test_cosine_warmup_ends_after_five_percent_of_the_time_budget():
     assert rates[1] == pytest.approx(0.5)              # by time: half of the 5% warm-up budget spent
     assert rates[2] == pytest.approx(0.5 * (1 + math.cos(math.pi * 0.05)))  # warm; decay follows the clock
     assert rates[3] == pytest.approx(0.5)
+
+
+def test_max_steps_stops_mid_epoch_and_ends_the_schedule_there(pairs, vocab):
+    model = small_model("gru", vocab_size=len(vocab))
+    loader = make_loader(Seq2SeqDataset.from_pairs(pairs, vocab, vocab), batch_size=8)  # 8 batches an epoch
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
+    history = fit(model, loader, 5, optimizer=optimizer, lr_schedule="cosine", max_steps=11, progress=False)
+    assert [row["steps"] for row in history] == [8, 11]
+    assert optimizer.param_groups[0]["lr"] == pytest.approx(0.0, abs=1e-9)  # the cosine reached its end
+    with pytest.raises(ValueError, match="max_steps must be at least 1"):
+        fit(model, loader, 1, max_steps=0, progress=False)
