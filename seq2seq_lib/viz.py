@@ -116,7 +116,9 @@ def attention_heatmap(weights, src_tokens: Sequence[str], tgt_tokens: Sequence[s
     else:
         fig = ax.figure
     image = ax.imshow(w, cmap="viridis", vmin=0.0, vmax=1.0, aspect="auto")
-    ax.set_xticks(range(S), [str(t) for t in src_tokens], rotation=90 if S > 12 else 0, fontsize=8)
+    labels = [str(t) for t in src_tokens]
+    upright = S <= 12 and max(map(len, labels), default=0) <= 3  # short symbols fit side by side; words do not
+    ax.set_xticks(range(S), labels, rotation=0 if upright else 90, fontsize=8)
     ax.set_yticks(range(T), [str(t) for t in tgt_tokens], fontsize=8)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
