@@ -21,7 +21,7 @@ from pathlib import Path
 import torch
 
 from .corpus import guess_tokenizer, read_tsv, tokenize_pairs
-from .data import Seq2SeqDataset, make_loader
+from .data import Seq2SeqDataset, make_loader, pad_sequences
 from .decode import beam_search, greedy_decode
 from .grammar import translation_splits
 from .metrics import bleu, chrf
@@ -260,10 +260,7 @@ def cmd_translate(args) -> list[str]:
             raise ValueError("an input sentence has no tokens")
         ids = [src_vocab.encode(toks) for toks in chunk]
         lens = torch.tensor([len(x) for x in ids])
-        src = torch.zeros(len(ids), int(lens.max()), dtype=torch.long)
-        for i, x in enumerate(ids):
-            src[i, :len(x)] = torch.tensor(x)
-        src = src.to(device)
+        src = pad_sequences(ids).to(device)
         if args.beam > 1:
             hyps = beam_search(model, src, lens, beam_size=args.beam).to_lists()
         else:

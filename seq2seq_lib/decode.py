@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import torch
 
+from .data import pad_sequences
 from .protocol import Seq2SeqModel
 from .utils import eval_mode
 from .vocab import EOS, PAD, SOS
@@ -130,18 +131,13 @@ def sequence_log_prob(model: Seq2SeqModel, src: torch.Tensor, src_lens: torch.Te
     targets = [[*out, EOS] if end else list(out) for out, end in zip(outputs, flags)]
     if any(not t for t in targets):
         raise ValueError("an output is empty and not ended: there is nothing to score")
-    T = max(map(len, targets))
-    tgt_in = torch.full((len(targets), T), PAD, dtype=torch.long)
-    tgt_out = torch.full((len(targets), T), PAD, dtype=torch.long)
-    for b, t in enumerate(targets):
-        tgt_in[b, :len(t)] = torch.tensor([SOS, *t[:-1]])
-        tgt_out[b, :len(t)] = torch.tensor(t)
-    tgt_in, tgt_out = tgt_in.to(src.device), tgt_out.to(src.device)
+    tgt_in = pad_sequences([[SOS, *t[:-1]] for t in targets]).to(src.device)
+    tgt_out = pad_sequences(targets).to(src.device)
     with eval_mode(model):
         logp = torch.log_softmax(model(src, src_lens, tgt_in), -1)
     picked = logp.gather(-1, tgt_out.unsqueeze(-1)).squeeze(-1)  # [B, T]
-    lengths = torch.tensor([len(t) for t in targets], device=src.device)
-    return (picked * (torch.arange(T, device=src.device)[None, :] < lengths[:, None])).sum(1)
+    lengths = torch.tensor([len(t) for t in targets], device=src.device)  # by length: an output may hold id 0
+    return (picked * (torch.arange(tgt_out.size(1), device=src.device)[None, :] < lengths[:, None])).sum(1)
 
 
 @dataclass
