@@ -5,6 +5,7 @@
     python -m seq2seq_lib train --data train.tsv [--valid valid.tsv] --model lstm --out runs/mt
     python -m seq2seq_lib evaluate --checkpoint runs/mt --data test.tsv --beam 5 --predictions out.txt
     python -m seq2seq_lib translate --checkpoint runs/mt --beam 5 "The cat sleeps." < more_lines.txt
+    torchrun --standalone --nproc_per_node 2 -m seq2seq_lib train --distributed --task reversal ...
 
 ``train`` and ``evaluate`` print one JSON object as their last line; ``translate``
 prints one output line per input.
@@ -23,6 +24,7 @@ import torch
 from .corpus import guess_tokenizer, read_tsv, tokenize_pairs
 from .data import Seq2SeqDataset, make_loader, pad_sequences
 from .decode import beam_search, greedy_decode
+from .distributed import init_distributed
 from .grammar import translation_splits
 from .metrics import bleu, chrf
 from .models import MODELS, build_model
@@ -84,6 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
     _task_args(t, defaults=True)
     t.add_argument("--train-size", type=int, help="reversal training pairs (default: the recipe's)")
     t.add_argument("--valid", type=Path, help="validation TSV (default: 5%% carved from --data)")
+    t.add_argument("--valid-size", type=int, default=TASK_DEFAULTS["test_size"],
+                   help=f"reversal validation pairs (default {TASK_DEFAULTS['test_size']})")
     t.add_argument("--model", required=True, help=f"one of {', '.join(MODELS)}")
     for name, typ in (("epochs", int), ("batch_size", int), ("lr", float), ("warmup", int),
                       ("label_smoothing", float), ("hidden_size", int), ("emb_dim", int), ("dropout", float)):
@@ -105,6 +109,13 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--device", default=None, help="cpu, cuda or mps (default: the best available)")
     t.add_argument("--out", type=Path, required=True, help="checkpoint directory to write")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
+    t.add_argument("--distributed", action="store_true",
+                   help="data-parallel training over the processes torchrun starts (one per GPU, or CPU "
+                        "processes on gloo): torchrun --nproc_per_node N -m seq2seq_lib train --distributed ...; "
+                        "--batch-size stays the global batch")
+    t.add_argument("--amp", nargs="?", const="auto", choices=["auto", "fp16", "bf16"],
+                   help="mixed precision: fp16 with loss scaling on CUDA (auto), bf16 autocast on the CPU "
+                        "(a tested code path, rarely faster there)")
 
     e = sub.add_parser("evaluate", help="score a checkpoint; prints one JSON line")
     e.add_argument("--checkpoint", type=Path, required=True)
@@ -158,7 +169,8 @@ def _reversal_sets(vocab_size, min_len, max_len, train_size, seed, test_size=Non
 def _training_sets(args, recipe: dict):
     """``(train, valid, src_vocab, tgt_vocab, meta)`` for ``--task`` or ``--data``."""
     if args.task == "reversal":
-        train, valid = _reversal_sets(args.vocab_size, args.min_len, args.max_len, recipe["train_size"], args.seed)
+        train, valid = _reversal_sets(args.vocab_size, args.min_len, args.max_len, recipe["train_size"], args.seed,
+                                      args.valid_size)
         meta = {"task": "reversal", "vocab_size": args.vocab_size, "min_len": args.min_len,
                 "max_len": args.max_len, "train_size": recipe["train_size"], "seed": args.seed}
         return train, valid, task_vocab(args.vocab_size), task_vocab(args.vocab_size), meta
@@ -178,8 +190,18 @@ def _training_sets(args, recipe: dict):
     return train, valid, Vocab.build(s for s, _ in train), Vocab.build(t for _, t in train), meta
 
 
-def cmd_train(args) -> dict:
-    recipe, device = _recipe(args), pick_device(args.device)
+def cmd_train(args) -> dict | None:
+    """Train and save; with ``--distributed`` only rank 0 writes and returns the summary."""
+    env = init_distributed(args.device) if args.distributed else None
+    try:
+        return _train(args, env)
+    finally:
+        if env is not None:
+            env.close()
+
+
+def _train(args, env) -> dict | None:
+    recipe, device = _recipe(args), env.device if env is not None else pick_device(args.device)
     seed_everything(args.seed)
     train, valid, src_vocab, tgt_vocab, meta = _training_sets(args, recipe)
     train_loader = make_loader(Seq2SeqDataset.from_pairs(train, src_vocab, tgt_vocab),
@@ -195,9 +217,12 @@ def cmd_train(args) -> dict:
                   lr_schedule=recipe["lr_schedule"] or "cosine", warmup=recipe["warmup"],
                   label_smoothing=recipe["label_smoothing"] or 0.0, max_seconds=minutes and 60 * minutes,
                   keep_best=valid_loader is not None and minutes is not None,
-                  device=device, progress=not args.quiet)
+                  device=device, progress=not args.quiet, amp=args.amp, distributed=env)
     seconds = time.perf_counter() - start
-    meta.update(model=args.model, recipe=recipe, history=list(history), train_seconds=seconds)
+    if env is not None and not env.is_main:
+        return None
+    meta.update(model=args.model, recipe=recipe, history=list(history), train_seconds=seconds,
+                amp=args.amp, processes=env.world_size if env is not None else 1)
     save_checkpoint(args.out, model, src_vocab, tgt_vocab, meta)
     summary = {"checkpoint": str(args.out), "model": args.model, "parameters": count_parameters(model),
                "epochs": len(history), "best_epoch": history.best_epoch, "train_seconds": round(seconds, 1),
@@ -279,5 +304,6 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, FileNotFoundError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    print(json.dumps(result))
+    if result is not None:  # None: a distributed rank other than 0
+        print(json.dumps(result))
     return 0

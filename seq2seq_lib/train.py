@@ -13,6 +13,7 @@ from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 
 from .decode import beam_search, greedy_decode
+from .distributed import DistEnv, MixedPrecision
 from .metrics import exact_match, perplexity, sequence_nll, token_accuracy
 from .models import describe, rebuild
 from .protocol import Seq2SeqModel
@@ -57,18 +58,32 @@ def as_schedule(teacher_forcing: float | Schedule) -> Schedule:
 
 
 # ---------------------------------------------------------------- steps
+_FP32 = MixedPrecision(None)
+
+
 def train_step(model: Seq2SeqModel, batch, optimizer: torch.optim.Optimizer,
-               teacher_forcing: float = 1.0, clip: float | None = 1.0, label_smoothing: float = 0.0) -> float:
-    """One update on one batch; returns the mean per-token loss (padding excluded)."""
+               teacher_forcing: float = 1.0, clip: float | None = 1.0, label_smoothing: float = 0.0,
+               amp: MixedPrecision | None = None, dist: DistEnv | None = None) -> float:
+    """One update on one batch; returns the mean per-token loss (padding excluded).
+
+    ``amp`` runs the forward pass in mixed precision (see
+    :class:`~seq2seq_lib.distributed.MixedPrecision`). With ``dist``, ``model`` is
+    wrapped in DDP and ``batch`` is the *global* batch: this rank trains on its
+    shard, whose summed loss is divided by the global token count and multiplied
+    by the number of ranks, so DDP's average of the ranks' gradients is exactly
+    the single-process gradient; the returned loss is the global mean on every rank.
+    """
     model.train()
-    logits = model(batch.src, batch.src_lens, batch.tgt_in, teacher_forcing=teacher_forcing)
-    loss = sequence_nll(logits, batch.tgt_out, label_smoothing=label_smoothing) / batch.n_tokens
+    amp, n_tokens, ranks, weight = amp or _FP32, batch.n_tokens, 1, 1.0
+    if dist is not None:
+        (batch, weight), ranks = dist.shard(batch), dist.world_size
+    with amp.autocast():
+        logits = model(batch.src, batch.src_lens, batch.tgt_in, teacher_forcing=teacher_forcing)
+    nll = weight * sequence_nll(logits.float(), batch.tgt_out, label_smoothing=label_smoothing)
     optimizer.zero_grad(set_to_none=True)
-    loss.backward()
-    if clip is not None:
-        torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
-    optimizer.step()
-    return float(loss.detach())
+    amp.backward(nll * ranks / n_tokens)
+    amp.step(optimizer, model.parameters(), clip)
+    return (dist.sum(nll) if dist is not None else float(nll.detach())) / n_tokens
 
 
 @torch.no_grad()
@@ -163,7 +178,8 @@ def fit(model: Seq2SeqModel, train_loader: DataLoader, epochs: int,
         lr_schedule: str = "constant", warmup: int | None = None, label_smoothing: float = 0.0,
         max_seconds: float | None = None, max_steps: int | None = None, keep_best: bool = False,
         device: torch.device | str = "cpu", progress: bool = True,
-        callback: Callable[[dict], None] | None = None) -> History:
+        callback: Callable[[dict], None] | None = None, amp: str | None = None,
+        distributed: DistEnv | None = None) -> History:
     """Train for ``epochs`` epochs and return the per-epoch history.
 
     ``teacher_forcing`` is a ratio or a schedule ``step -> ratio`` (see
@@ -178,24 +194,31 @@ def fit(model: Seq2SeqModel, train_loader: DataLoader, epochs: int,
     schedule then follows the clock); ``max_steps`` after that many updates,
     even mid-epoch (the schedule then ends there); ``keep_best`` restores, at the end, the
     weights of the epoch with the lowest validation loss (``history.best_epoch``).
+    ``amp`` (``"auto"``, ``"fp16"``, ``"bf16"``) trains in mixed precision. With
+    ``distributed`` (from :func:`~seq2seq_lib.distributed.init_distributed`), every
+    rank passes the same loader and trains on its shard of each batch; only rank 0
+    shows progress, validates and calls ``callback`` (see ``seq2seq_lib.distributed``).
     """
     if len(train_loader) == 0:
         raise ValueError("the training loader yields no batches")
     if keep_best and valid_loader is None:
         raise ValueError("keep_best needs a valid_loader to tell the best epoch")
-    model.to(device)
-    optimizer = optimizer or torch.optim.Adam(model.parameters(), lr=lr, betas=(0.9, 0.98))
     if max_steps is not None and max_steps < 1:
         raise ValueError(f"max_steps must be at least 1, got {max_steps}")
-    run = _Run(as_schedule(teacher_forcing), clip, label_smoothing, max_seconds, max_steps)
+    device = distributed.device if distributed is not None else device
+    main = distributed is None or distributed.is_main
+    net = distributed.wrap(model) if distributed is not None else model.to(device)
+    optimizer = optimizer or torch.optim.Adam(model.parameters(), lr=lr, betas=(0.9, 0.98))
+    run = _Run(as_schedule(teacher_forcing), clip, label_smoothing, max_seconds, max_steps,
+               MixedPrecision(amp, device), distributed)
     total_steps = min(epochs * len(train_loader), max_steps or math.inf)
     scheduler = lr_scheduler(optimizer, lr_schedule, total_steps, warmup,
                              run.time_fraction if max_seconds else None)
     history, best = History(), (math.inf, None)
-    bar = tqdm(total=total_steps, desc="training", disable=not progress)
+    bar = tqdm(total=total_steps, desc="training", disable=not (progress and main))
     for epoch in range(1, epochs + 1):
-        row = {"epoch": epoch, **run.epoch(model, train_loader, optimizer, scheduler, device, bar)}
-        if valid_loader is not None:
+        row = {"epoch": epoch, **run.epoch(net, train_loader, optimizer, scheduler, device, bar)}
+        if valid_loader is not None and main:
             scores = evaluate(model, valid_loader, device)
             row.update({f"valid_{k}": v for k, v in scores.items() if k != "n"})
             row["valid_loss"] = math.log(scores["perplexity"])
@@ -204,7 +227,7 @@ def fit(model: Seq2SeqModel, train_loader: DataLoader, epochs: int,
                 history.best_epoch = epoch
         history.append(row)
         bar.set_postfix(loss=f"{row['train_loss']:.3f}", em=f"{row.get('valid_exact_match', float('nan')):.3f}")
-        if callback is not None:
+        if callback is not None and main:
             callback(row)
         if run.out_of_time():
             break
@@ -218,12 +241,17 @@ class _Run:
     """The state that ``fit`` carries from one epoch to the next: the step count and the clock."""
 
     def __init__(self, schedule: Schedule, clip, label_smoothing: float, max_seconds: float | None,
-                 max_steps: int | None = None):
+                 max_steps: int | None = None, amp: MixedPrecision | None = None, dist: DistEnv | None = None):
         self.schedule, self.clip, self.label_smoothing = schedule, clip, label_smoothing
         self.max_seconds, self.max_steps, self.start, self.step = max_seconds, max_steps, time.perf_counter(), 0
+        self.amp, self.dist = amp, dist
 
     def time_fraction(self) -> float:
-        return (time.perf_counter() - self.start) / self.max_seconds if self.max_seconds else 0.0
+        """Fraction of the time budget spent (rank 0's clock when distributed, so all ranks agree)."""
+        if not self.max_seconds:
+            return 0.0
+        spent = (time.perf_counter() - self.start) / self.max_seconds
+        return self.dist.from_main(spent) if self.dist is not None else spent
 
     def out_of_time(self) -> bool:
         """The time budget is spent, or the step budget."""
@@ -235,7 +263,8 @@ class _Run:
         for batch in loader:
             batch = batch.to(device)
             ratio = self.schedule(self.step)
-            total += train_step(model, batch, optimizer, ratio, self.clip, self.label_smoothing) * batch.n_tokens
+            loss = train_step(model, batch, optimizer, ratio, self.clip, self.label_smoothing, self.amp, self.dist)
+            total += loss * batch.n_tokens
             scheduler.step()
             n, self.step = n + batch.n_tokens, self.step + 1
             bar.update(1)
