@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from torch.utils.data import DataLoader
 
 from .utils import eval_mode
-from .vocab import PAD
+from .vocab import EOS, PAD, SOS
 
 
 def exact_match(predictions: Sequence[Sequence], references: Sequence[Sequence]) -> float:
@@ -44,13 +44,17 @@ def sequence_nll(logits: torch.Tensor, tgt_out: torch.Tensor, pad_id: int = PAD,
                  label_smoothing: float = 0.0) -> torch.Tensor:
     """Summed negative log-likelihood of the real target tokens.
 
-    Args: ``logits`` ``[B, T, V]``, ``tgt_out`` ``[B, T]``. Padding is excluded.
+    Args: ``logits`` ``[B, T, V]``, ``tgt_out`` ``[B, T]``. Padding is excluded,
+    ``<eos>`` is not: ``pad_id`` may not be the id of ``<sos>`` or ``<eos>``.
     With ``label_smoothing`` ``eps`` the target distribution is ``1 - eps`` on the
     reference token plus ``eps / V`` on every token (Szegedy et al., 2016), so the
     loss is ``(1 - eps) * NLL + eps * mean_v(-log p_v)`` per token.
     """
     if not 0.0 <= label_smoothing < 1.0:
         raise ValueError(f"label_smoothing must be in [0, 1), got {label_smoothing}")
+    if pad_id in (SOS, EOS):
+        raise ValueError(f"pad_id {pad_id} is the id of <sos> or <eos>: ignoring it would drop every <eos> "
+                         f"from the loss and the model would never learn to stop; pad with {PAD}")
     return F.cross_entropy(logits.flatten(0, 1), tgt_out.flatten(), ignore_index=pad_id, reduction="sum",
                            label_smoothing=label_smoothing)
 
