@@ -1,6 +1,7 @@
 # Seq2Seq in PyTorch: two commands for a fresh machine.
 #   make book   create .venv if needed, install, build the HTML book into _build/html
 #   make test   everything CI runs (lint, library tests, notebooks under nbval, book build, browser check)
+#   make book-student   the student edition (no solutions) into _build/student/_build/html
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 PYTHON ?= python3
@@ -10,7 +11,7 @@ STAMP := $(VENV)/.installed
 VENDOR := _vendor/require.js _vendor/jupyter-widgets/embed-amd.js _vendor/mathjax/tex-mml-chtml.js
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: book test lint unit notebooks build browser bench runtimes clean venv
+.PHONY: book book-student test lint unit notebooks build browser bench runtimes clean venv
 
 venv: $(STAMP)
 
@@ -28,6 +29,16 @@ $(VENDOR) &: scripts/vendor_js.sh
 book: $(STAMP) $(VENDOR)
 	$(BIN)/jupyter-book build -W -n --keep-going .
 	@echo "Book built: open _build/html/index.html"
+
+# The student edition reuses the chapters the main build executed (nothing is trained twice).
+STUDENT = $(BIN)/python scripts/student_edition.py _build/jupyter_execute _build/student-src && \
+	$(BIN)/jupyter-book build -W -n --keep-going _build/student-src --path-output _build/student > _build/student.log 2>&1 \
+	|| { tail -n 40 _build/student.log; echo "student edition build FAILED"; exit 1; }
+
+book-student: $(STAMP) $(VENDOR)
+	test -d _build/jupyter_execute || $(MAKE) book
+	$(STUDENT)
+	@echo "Student edition built: open _build/student/_build/html/index.html"
 
 lint: $(STAMP)
 	$(BIN)/ruff check seq2seq_lib tests benchmarks scripts
@@ -56,6 +67,7 @@ test: $(STAMP) $(VENDOR)
 	if wait $$book; then tail -n 3 _build/book.log; \
 	else grep -v "Kernel is running over TCP" _build/book.log | tail -n 60; echo "book build FAILED"; status=1; fi; \
 	exit $$status
+	$(STUDENT)
 	$(BIN)/pytest tests/book -q -m book
 	$(BIN)/python scripts/check_book.py _build/html _shots
 

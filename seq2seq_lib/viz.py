@@ -22,6 +22,18 @@ LABELS = {
     "teacher_forcing": "teacher-forcing ratio",
 }
 
+# One look for every figure of the book; each chapter's setup cell calls use_book_style().
+BOOK_STYLE = {
+    "figure.dpi": 100, "savefig.dpi": 100, "font.size": 10, "axes.titlesize": 11,
+    "axes.labelsize": 10, "legend.fontsize": 9, "legend.frameon": False,
+    "axes.spines.top": False, "axes.spines.right": False, "image.cmap": "viridis",
+}
+
+
+def use_book_style() -> None:
+    """Apply :data:`BOOK_STYLE` to matplotlib (the same fonts, sizes and frames on every page)."""
+    plt.rcParams.update(BOOK_STYLE)
+
 
 def plot_history(histories, metrics: Sequence[str] = ("train_loss", "valid_exact_match"),
                  x: str = "epoch", title: str | None = None, logy: Sequence[str] = ()) -> Figure:

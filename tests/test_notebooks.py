@@ -56,11 +56,15 @@ def test_headings_one_h1_and_no_skipped_levels(path):
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
 def test_colab_setup_cell_uses_the_configured_repository(path):
+    """Cell 1 installs the package on Colab and is removed from the HTML; cell 2 (collapsed) sets up."""
     cells = [c for c in load(path)["cells"] if c["cell_type"] == "code"]
-    setup = "".join(cells[0]["source"])
-    assert "import google.colab" in setup
-    assert f"git+{REPO_URL}" in setup, f"setup cell must install from {REPO_URL}"
-    assert "hide-input" in cells[0].get("metadata", {}).get("tags", [])
+    install, imports = "".join(cells[0]["source"]), "".join(cells[1]["source"])
+    assert "import google.colab" in install
+    assert f"git+{REPO_URL}" in install, f"setup cell must install from {REPO_URL}"
+    assert "remove-cell" in cells[0].get("metadata", {}).get("tags", [])
+    for call in ("pick_device()", "seed_everything(", "start_timer()", "use_book_style()"):
+        assert call in imports, f"the setup cell must call {call}"
+    assert "hide-input" in cells[1].get("metadata", {}).get("tags", [])
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)

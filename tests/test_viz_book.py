@@ -139,3 +139,13 @@ def test_runtime_line_reads_the_reference_run(monkeypatch):
     name = next(iter(data["chapters"]))
     line = runtime_line(name)
     assert line.startswith("**Run time.** This run took") and data["machine"] in line
+
+
+def test_use_book_style_sets_the_shared_rcparams():
+    import matplotlib.pyplot as plt
+
+    from seq2seq_lib.viz import BOOK_STYLE, use_book_style
+
+    with plt.rc_context():
+        use_book_style()
+        assert all(plt.rcParams[k] == v for k, v in BOOK_STYLE.items())

@@ -66,3 +66,54 @@ def test_widget_and_math_javascript_is_served_locally():
     assert "cdn.jsdelivr.net/npm/mathjax" not in text and "mathjax/tex-mml-chtml.js" in text
     assert (HTML / "require.js").is_file() and (HTML / "jupyter-widgets" / "embed-amd.js").is_file()
     assert (HTML / "mathjax" / "tex-mml-chtml.js").is_file()
+
+
+@pytest.mark.parametrize("doc", CHAPTERS)
+def test_colab_install_cell_is_invisible_and_setup_is_collapsed(doc):
+    html = (HTML / f"{doc}.html").read_text()
+    assert "google.colab" not in html, f"{doc}: the Colab install cell must be removed from the page"
+    assert "tag_hide-input" in html, f"{doc}: the setup cell must be collapsed"
+
+
+def _pages(html_root):
+    return [p for p in html_root.rglob("*.html")
+            if not any(part.startswith(("_", ".")) for part in p.relative_to(html_root).parts)]
+
+
+def _dead_links(html_root):
+    """Relative links whose file, or whose #anchor in that file, does not exist."""
+    ids: dict = {}
+    dead = []
+    for page in _pages(html_root):
+        for href in re.findall(r'href="([^"]+)"', page.read_text()):
+            if re.match(r"^[a-z][a-z0-9+.-]*:", href) or href.startswith("//"):
+                continue  # external (https:, mailto:, ...): no network here
+            path, _, anchor = href.partition("#")
+            path = path.partition("?")[0]
+            target = (page.parent / path).resolve() if path else page
+            if not target.exists():
+                dead.append(f"{page.name}: {href}")
+            elif anchor and target.suffix == ".html":
+                if target not in ids:
+                    ids[target] = set(re.findall(r'id="([^"]+)"', target.read_text()))
+                if anchor not in ids[target]:
+                    dead.append(f"{page.name}: {href}")
+    return dead
+
+
+def test_no_dead_internal_links_or_anchors():
+    assert _dead_links(HTML) == []
+
+
+STUDENT = ROOT / "_build" / "student" / "_build" / "html"
+
+
+@pytest.mark.skipif(not (STUDENT / "index.html").exists(), reason="student edition not built")
+def test_student_edition_has_every_exercise_and_no_solution():
+    for doc in CHAPTERS:
+        full, student = (HTML / f"{doc}.html").read_text(), (STUDENT / f"{doc}.html").read_text()
+        assert 'class="solution' in full, doc
+        assert 'class="solution' not in student, f"{doc}: a solution is left in the student edition"
+        assert student.count('class="exercise') == full.count('class="exercise') >= 3, doc
+        assert "cell_output" in student, f"{doc}: the student edition lost the executed outputs"
+    assert _dead_links(STUDENT) == []

@@ -1,0 +1,40 @@
+"""The student edition keeps every exercise and drops every solution (scripts/student_edition.py)."""
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+spec = importlib.util.spec_from_file_location("student_edition", ROOT / "scripts" / "student_edition.py")
+student_edition = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(student_edition)
+CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
+
+
+def markdown(nb):
+    return "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+
+
+def test_strip_solutions_keeps_the_text_around_and_handles_nested_fences():
+    text = ("before\n```{exercise} E\n:label: e\n\nQ?\n```\n\n"
+            "````{solution} e\n:class: dropdown\n\n```python\nx = 1\n```\nA.\n````\nafter\n"
+            "```{solution} e\n:class: dropdown\nB.\n```\n")
+    out = student_edition.strip_solutions(text)
+    assert "{solution}" not in out and "A." not in out and "B." not in out and "x = 1" not in out
+    assert out.startswith("before\n```{exercise} E") and "Q?" in out and "after" in out
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_every_chapter_loses_its_solutions_and_keeps_its_exercises(path):
+    nb = json.loads(path.read_text())
+    student = student_edition.student_notebook(nb)
+    before, after = markdown(nb), markdown(student)
+    assert "{solution}" in before and "{solution}" not in after
+    assert after.count("{exercise}") == before.count("{exercise}") >= 3
+    assert len(student["cells"]) == len(nb["cells"])
+    checks = [c for c in student["cells"]
+              if c["cell_type"] == "code" and "".join(c["source"]).startswith("# Auto-check")]
+    assert checks, "every chapter has an auto-checked exercise"
+    assert all("remove-output" in c["metadata"]["tags"] for c in checks)
