@@ -21,7 +21,7 @@ from tqdm.auto import tqdm
 from .attention import LuongAttention
 from .rnn import make_rnn
 from .train import History, as_schedule, lr_scheduler
-from .utils import check_shape
+from .utils import check_shape, eval_mode
 
 
 # ---------------------------------------------------------------- data
@@ -289,12 +289,8 @@ class Seq2SeqForecaster(nn.Module):
     @torch.no_grad()
     def forecast(self, history: torch.Tensor, horizon: int) -> torch.Tensor:
         """Autoregressive forecast ``[B, horizon, 1]`` from ``history [B, L, 1]`` alone."""
-        was_training = self.training
-        self.eval()
-        try:
+        with eval_mode(self):
             return self(history, horizon=horizon, teacher_forcing=0.0)
-        finally:
-            self.train(was_training)
 
 
 def fit_forecaster(model: Seq2SeqForecaster, train: Windows, epochs: int, valid: Windows | None = None,
@@ -310,6 +306,7 @@ def fit_forecaster(model: Seq2SeqForecaster, train: Windows, epochs: int, valid:
         raise ValueError(f"need training windows and epochs >= 1, got {len(train)} windows, {epochs} epochs")
     model.to(device)
     train = train.to(device)
+    valid = valid.to(device) if valid is not None else None
     schedule, gen = as_schedule(teacher_forcing), torch.Generator().manual_seed(seed)
     steps_per_epoch = math.ceil(len(train) / batch_size)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
@@ -333,8 +330,8 @@ def fit_forecaster(model: Seq2SeqForecaster, train: Windows, epochs: int, valid:
             bar.update(1)
         row = {"epoch": epoch, "train_mse": total / len(train), "teacher_forcing": ratio}
         if valid is not None:
-            v = valid.to(device)
-            row["valid_mse"] = float(nn.functional.mse_loss(model.forecast(v.history, v.future.size(1)), v.future))
+            forecast = model.forecast(valid.history, valid.future.size(1))
+            row["valid_mse"] = float(nn.functional.mse_loss(forecast, valid.future))
         history.append(row)
     bar.close()
     return history
