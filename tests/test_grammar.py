@@ -8,17 +8,21 @@ import time
 
 import pytest
 
-from seq2seq_lib.grammar import Clause, Coreferent, generate_pairs, render, translation_splits
-from seq2seq_lib.grammar import NounPhrase as NP
-from seq2seq_lib.grammar_text import (
+from seq2seq_lib.grammar import (
     ASPIRATED_H,
     MUTE_H,
+    Clause,
+    Coreferent,
+    generate_pairs,
     join_french,
     past_participle,
     present_forms,
+    render,
     starts_with_vowel_sound,
+    translation_splits,
 )
-from seq2seq_lib.lexicon import ADJECTIVES, NOUNS, VERB_BY_KEY, VERBS, lexicon_counts
+from seq2seq_lib.grammar import NounPhrase as NP
+from seq2seq_lib.grammar.lexicon import ADJECTIVES, NOUNS, VERB_BY_KEY, VERBS, lexicon_counts
 from seq2seq_lib.vocab import word_tokenize
 
 PERSONS = ("I", "you", "he", "she", "we", "you all", "they")

@@ -1,13 +1,8 @@
-"""Writing a sentence plan out as English and as French text.
+"""Writing a sentence plan out as French text.
 
-:mod:`seq2seq_lib.grammar` plans a sentence once (a ``Clause``, or two joined by
-"and"/"but") and :func:`render` writes it in both languages from the words of
-:mod:`seq2seq_lib.lexicon`. Everything here is deterministic.
-
-English: "a"/"an", third-person -s, irregular pasts, do-support in questions and
-negation ("Does the cat sleep?", "The cat did not sleep."), "is going to".
-
-French:
+:func:`french_clause` writes one :class:`~seq2seq_lib.grammar.plan.Clause` with the
+words of :mod:`~seq2seq_lib.grammar.lexicon`, and :func:`join_french` joins the words
+into text. Everything here is deterministic.
 
 * nouns, adjectives and past participles agree in gender and number;
 * verbs are conjugated for the six persons in the présent, the passé composé (with
@@ -35,6 +30,7 @@ from .lexicon import (
     Noun,
     Verb,
 )
+from .plan import Clause, Coreferent, NounPhrase, Subject, subject_features
 
 VOWELS = frozenset("aeiouyàâäéèêëîïôöùûüœæ")
 MUTE_H = ("homme", "hôtel", "hôpita", "heure", "herbe", "horloge", "heureu", "histoire")  # beginnings with a mute h
@@ -114,11 +110,12 @@ def adjective_form(adjective_en: str, gender: str, plural: bool, before_vowel: b
 
 
 def definite(noun: Noun, plural: bool) -> str:
+    """The definite article of a noun: "le", "la" or "les"."""
     return "les" if plural else ("le" if noun.gender == "m" else "la")
 
 
 # ----------------------------------------------------------------------------- French phrases
-def french_np(np, negated: bool = False, bare: str = "partitive") -> list[str]:
+def french_np(np: NounPhrase, negated: bool = False, bare: str = "partitive") -> list[str]:
     """The French words of a noun phrase.
 
     ``negated``: a direct object (or the thing after "il y a") under *ne ... pas*, where
@@ -146,16 +143,16 @@ def french_np(np, negated: bool = False, bare: str = "partitive") -> list[str]:
     return det + ([form, word] if adj.before else [word, form])
 
 
-def french_pp(prep_key: str, np) -> list[str]:
+def french_pp(prep_key: str, np: NounPhrase) -> list[str]:
     """A prepositional phrase: "sous la table", "près de" + "le lit" (joined later as "près du lit")."""
     return PREPOSITION_BY_KEY[prep_key].fr.split() + french_np(np)
 
 
-def subject_words(subject) -> list[str]:
+def subject_words(subject: Subject) -> list[str]:
     """The French subject: a pronoun, a noun phrase, or the pronoun standing for an antecedent."""
     if isinstance(subject, str):
         return [PRONOUN_BY_EN[subject].fr]
-    if hasattr(subject, "antecedent"):
+    if isinstance(subject, Coreferent):
         noun, plural = NOUN_BY_EN[subject.antecedent.noun], subject.antecedent.plural
         return [("elles" if plural else "elle") if noun.gender == "f" else ("ils" if plural else "il")]
     return french_np(subject)
@@ -194,17 +191,8 @@ def verb_group(verb: Verb, person: int, gender: str, plural: bool, tense: str, n
     return words
 
 
-def subject_features(subject) -> tuple[int, str, bool]:
-    """(person index 0-5, gender, plural) of a subject: pronoun key, noun phrase or coreferent pronoun."""
-    if isinstance(subject, str):
-        pronoun = PRONOUN_BY_EN[subject]
-        return pronoun.person, pronoun.gender, pronoun.plural
-    np = subject.antecedent if hasattr(subject, "antecedent") else subject
-    return (5 if np.plural else 2), NOUN_BY_EN[np.noun].gender, np.plural
-
-
-def french_clause(clause) -> list[str]:
-    """The French words of one clause (a ``grammar.Clause``), without the final punctuation."""
+def french_clause(clause: Clause) -> list[str]:
+    """The French words of one clause, without the final punctuation."""
     adverb = ADVERB_BY_KEY[clause.adverb] if clause.adverb else None
     inner_adverb = adverb.key if adverb and adverb.kind != "time" else None
     if clause.kind == "there":
@@ -234,123 +222,3 @@ def french_clause(clause) -> list[str]:
         words.append(adverb.fr)
     return ["est-ce", "que"] + words if clause.question and clause.kind != "where" else words
 
-
-# ----------------------------------------------------------------------------- English
-def _article(next_word: str) -> str:
-    """ "a" or "an" by the sound of the next word (all the lexicon needs)."""
-    return "an" if next_word[0].lower() in "aeiou" or next_word.startswith(("hour", "honest")) else "a"
-
-
-def english_np(np, no: bool = False) -> list[str]:
-    """English words of a noun phrase; ``no``: "there is no cat" (negated existential)."""
-    noun = NOUN_BY_EN[np.noun]
-    words = ([np.adjective] if np.adjective else []) + [noun.en_pl if np.plural else noun.en]
-    if no and np.det in ("a", "bare"):
-        return ["no"] + words
-    det = {"the": ["the"], "a": [_article(words[0])], "bare": [], "number": [np.number]}[np.det]
-    return det + words
-
-
-def english_subject(subject) -> list[str]:
-    if isinstance(subject, str):
-        return [subject]
-    if hasattr(subject, "antecedent"):
-        return [coreferent_pronoun(subject.antecedent)]
-    return english_np(subject)
-
-
-def coreferent_pronoun(np) -> str | None:
-    """The English pronoun for a noun phrase (None where English gives no gender: "the doctor")."""
-    noun = NOUN_BY_EN[np.noun]
-    if np.plural:
-        return "they"
-    if noun.kind != "person":
-        return "it"
-    return "he" if "male" in noun.tags else ("she" if "female" in noun.tags else None)
-
-
-def _be(person: int, tense: str) -> str:
-    if tense == "past":
-        return "was" if person in (0, 2) else "were"
-    return {0: "am", 2: "is"}.get(person, "are")
-
-
-def english_verb_group(clause, person: int) -> tuple[list[str], list[str]]:
-    """(head, rest): a question puts the subject between them ("Does" he "sleep"), a statement before both."""
-    verb = VERB_BY_KEY["be" if clause.kind == "be" else clause.verb]
-    base, third, past, _ = verb.en
-    neg = ["not"] if clause.negated else []
-    adverb = ADVERB_BY_KEY[clause.adverb] if clause.adverb else None
-    freq = [adverb.en] if adverb and adverb.kind == "frequency" else []
-    third_person = person == 2
-    if clause.modal:
-        modal = MODAL_BY_KEY[clause.modal]
-        if modal.auxiliary:  # "can", "cannot", "must", "must not": no do-support
-            words = modal.en_negative.split() if clause.negated else [modal.en[0]]
-            return words[:1], words[1:] + freq + [base]
-        head = [("does" if third_person else "do")] if clause.negated or clause.question else []
-        return head, neg + freq + [modal.en[0] if head else modal.en[third_person], base]
-    if clause.tense == "future":
-        return [_be(person, "present")], neg + ["going", "to", base]
-    if clause.kind == "be":
-        return [_be(person, clause.tense)], neg + freq
-    if clause.negated or clause.question:
-        do = "did" if clause.tense == "past" else ("does" if third_person else "do")
-        return [do], neg + freq + [base]
-    return [], freq + [past if clause.tense == "past" else (third if third_person else base)]
-
-
-def english_clause(clause) -> list[str]:
-    """English words of one clause, without the final punctuation."""
-    adverb = ADVERB_BY_KEY[clause.adverb] if clause.adverb else None
-    if clause.kind == "there":
-        thing = clause.obj
-        be = _be(5 if thing.plural else 2, clause.tense)
-        head, rest = [be], english_np(thing, no=clause.negated)
-        words = head + ["there"] + rest if clause.question else ["there"] + head + rest
-        words += _english_pp(*clause.place)
-    elif clause.kind == "where":
-        words = ["where", _be(subject_features(clause.subject)[0], clause.tense)] + english_subject(clause.subject)
-    else:
-        head, rest = english_verb_group(clause, subject_features(clause.subject)[0])
-        subject = english_subject(clause.subject)
-        words = head + subject + rest if clause.question else subject + head + rest
-        if clause.adjective:
-            words.append(clause.adjective)
-        if clause.obj:
-            words += english_np(clause.obj)
-        if clause.destination:
-            words += _english_pp(VERB_BY_KEY[clause.verb].destination, clause.destination)
-        if clause.place:
-            words += _english_pp(*clause.place)
-        if clause.companion:
-            words += _english_pp("with", clause.companion)
-        if adverb and adverb.kind.startswith("manner"):
-            words.append(adverb.en)
-    if adverb and adverb.kind == "time":
-        words.append(adverb.en)
-    return words
-
-
-def _english_pp(prep_key: str, np) -> list[str]:
-    return [PREPOSITION_BY_KEY[prep_key].en] + english_np(np)
-
-
-# ----------------------------------------------------------------------------- sentences
-def _capitalise(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
-def render(first, conjunction: str | None = None, second=None) -> tuple[str, str]:
-    """The (English, French) sentences of one clause, or of two joined by "and"/"but"."""
-    mark = "?" if first.question else "."
-    en, fr = english_clause(first), french_clause(first)
-    if conjunction is not None:
-        if first.question or second is None or second.question:
-            raise ValueError("only two statements can be joined; questions stand alone")
-        en += ([","] if conjunction == "but" else []) + [conjunction] + english_clause(second)
-        fr += ([","] if conjunction == "but" else []) + [{"and": "et", "but": "mais"}[conjunction]]
-        fr += french_clause(second)
-    english = " ".join(en).replace(" ,", ",") + mark
-    french = join_french(fr) + (" ?" if mark == "?" else ".")
-    return _capitalise(english), _capitalise(french)

@@ -1,52 +1,20 @@
-"""The project's own English→French translation set, generated from a grammar.
+"""Random sentence plans, and the translation set made of them.
 
-A sentence is planned once as a :class:`Clause` (or two clauses joined by "and"/"but")
-and then written out in both languages by :mod:`seq2seq_lib.grammar_text`, from the
-words of :mod:`seq2seq_lib.lexicon`. :func:`generate_pairs` samples distinct
-sentences with ``random.Random(seed)``; :func:`translation_splits` cuts them into
-train/valid/test sets that share no English sentence.
-
-Conventions (the English always determines the French, so each English sentence has
-exactly one reference):
-
-* "you" is always *tu*; "you all" is always *vous* (plural). "we" is *nous*, never *on*.
-* "they" is *ils*, except in the second half of "X ..., and/but they ...", where "they"
-  (and "it", "he", "she") refers to the first half's subject X: "The girls are tired, but
-  they are happy." -> "..., mais elles sont heureuses."; "The car is red, but it is
-  old." -> "..., mais elle est vieille." An independent "it" is never generated.
-* *je*, *tu*, *nous*, *vous*, *ils* agree in the masculine: "I left." -> "Je suis parti."
-* Tenses: present simple -> présent; simple past -> passé composé ("I ate" -> "j'ai
-  mangé", "she left" -> "elle est partie"), except for "be" and "have", whose simple
-  past is the imparfait ("was" -> *était*, "had" -> *avait*, "there was" -> *il y avait*);
-  "is going to" -> futur proche ("je vais manger"). "want to", "like to", "can" and
-  "must" (vouloir, aimer, pouvoir, devoir + infinitive) are present only.
-* Negation: English "not" in full ("does not", "did not", "cannot"), French *ne ... pas*;
-  "There is no cat" -> "Il n'y a pas de chat".
-* Yes/no questions are always "Est-ce que ... ?", never inversion; "Where is X?" is
-  "Où est X ?". French keeps a space before "?"; English sentences have none.
-* English objects without an article are partitive ("drinks water" -> "boit de l'eau",
-  "eats apples" -> "mange des pommes"), except after like/love/hate, where they are
-  generic ("likes coffee" -> "aime le café", present tense only).
-* Adjectives follow the noun except the listed few (petit, grand, beau, joli, bon,
-  mauvais, jeune, vieux, nouveau, long); no "des" before such an adjective is generated.
-* "teacher", "doctor", "child", "baby", "soldier" are masculine (*le professeur*);
-  animals and things are "it" in English, whatever their French gender.
-* One French word per English word and sense: "in" -> *dans*, "go to the park" -> *aller
-  au parc*, "like" -> *aimer*, "love" -> *adorer*, "leave" -> *partir* but "leave the
-  house" -> *quitter la maison*, "can" -> *pouvoir* (never with a skill such as "swim",
-  which would need *savoir*).
-* No English sentence that reads two ways is generated: "fish" and "sheep" stay
-  singular, and the past "read" follows only he/she/it ("I read" could be present).
-* British spelling ("grey", "travelled"); one adjective at most per noun.
+:func:`generate_pairs` draws :class:`~seq2seq_lib.grammar.plan.Clause` plans with
+``random.Random(seed)`` (one clause, or two joined by "and"/"but"), writes each with
+:func:`~seq2seq_lib.grammar.sentence.render` and keeps distinct English sentences of 3
+to 20 tokens; :func:`translation_splits` cuts them into train/valid/test sets that share
+no English sentence. The lexicon's tags decide what may combine: no cat drinks coffee,
+and no "it" or "they" is drawn where it could stand for two noun phrases.
 """
 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
 from functools import cache
 
-from .grammar_text import coreferent_pronoun, render, subject_features
+from ..vocab import word_tokenize
+from .english import coreferent_pronoun
 from .lexicon import (
     ADJECTIVE_BY_EN,
     ADVERB_BY_KEY,
@@ -67,54 +35,11 @@ from .lexicon import (
     nouns_matching,
     places_for,
 )
-from .vocab import word_tokenize
+from .plan import Clause, Coreferent, NounPhrase, subject_features
+from .sentence import render
 
-TextPair = tuple[str, str]
+TextPair = tuple[str, str]  # (English, French)
 
-
-@dataclass(frozen=True)
-class NounPhrase:
-    """A noun with its determiner and at most one adjective (all named by their English words)."""
-
-    noun: str
-    plural: bool = False
-    det: str = "the"  # "the", "a", "bare" (no English article) or "number"
-    adjective: str | None = None
-    number: str | None = None  # the English numeral when det == "number"
-
-
-@dataclass(frozen=True)
-class Coreferent:
-    """A pronoun standing for the first clause's subject: "he", "she", "it" or "they"."""
-
-    antecedent: NounPhrase
-
-
-@dataclass(frozen=True)
-class Clause:
-    """The plan of one clause, shared by both languages.
-
-    ``kind`` is "verb" ("The cat sleeps under the table."), "be" with an ``adjective`` or a
-    ``place`` ("The car is red.", "The cat is in the garden."), "there" ("There is" + ``obj``
-    + ``place``) or "where" ("Where is the cat?", present or past, always a question).
-    """
-
-    kind: str
-    subject: str | NounPhrase | Coreferent | None  # pronoun key ("I", "you all"...), noun phrase, coreferent
-    verb: str | None = None  # key of lexicon.VERB_BY_KEY
-    tense: str = "present"  # "present", "past" or "future"
-    negated: bool = False
-    question: bool = False
-    obj: NounPhrase | None = None
-    adjective: str | None = None  # after "to be"
-    place: tuple[str, NounPhrase] | None = None  # (preposition key, landmark)
-    destination: NounPhrase | None = None  # after the verb's own preposition ("go to")
-    companion: NounPhrase | None = None  # after "with"
-    adverb: str | None = None  # key of lexicon.ADVERB_BY_KEY
-    modal: str | None = None  # "want", "like to", "can", "must": ``verb`` is then an infinitive
-
-
-# ----------------------------------------------------------------------------- sampling
 TENSES = ("present", "past", "future")
 _PRONOUN_KEYS = ("I", "you", "he", "she", "we", "you all", "they")
 _DET_WEIGHTS = {"the": 3, "a": 2, "bare": 2, "number": 1}
