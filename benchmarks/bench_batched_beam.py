@@ -15,7 +15,7 @@ import torch
 from common import best_time, report
 
 from seq2seq_lib import beam_search, build_model, seed_everything
-from seq2seq_lib.cli import RECIPES
+from seq2seq_lib.recipes import RECIPES
 
 
 def measure(batch: int = 64, beam: int = 5, max_len: int = 24) -> None:

@@ -18,7 +18,7 @@ import torch
 from common import best_time, report
 
 from seq2seq_lib import build_model, greedy_decode, seed_everything
-from seq2seq_lib.cli import RECIPES
+from seq2seq_lib.recipes import RECIPES
 from seq2seq_lib.vocab import EOS
 
 

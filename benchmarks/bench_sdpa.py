@@ -16,7 +16,7 @@ from common import best_time, report
 
 from seq2seq_lib import build_model, seed_everything
 from seq2seq_lib.attention import MultiHeadAttention
-from seq2seq_lib.cli import RECIPES
+from seq2seq_lib.recipes import RECIPES
 
 
 def model_step(batch: int = 64, length: int = 30) -> None:

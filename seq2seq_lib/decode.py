@@ -38,16 +38,34 @@ def default_max_len(model: Seq2SeqModel, src: torch.Tensor) -> int:
 
 @torch.no_grad()
 def greedy_decode(model: Seq2SeqModel, src: torch.Tensor, src_lens: torch.Tensor,
-                  max_len: int | None = None) -> Hypotheses:
+                  max_len: int | None = None, return_attention: bool = True) -> Hypotheses:
     """Pick the most likely token at each step, for the whole batch at once.
 
     Each sequence stops at its own ``<eos>`` (later positions are ``<pad>``);
     the loop ends when all have stopped or after ``max_len`` steps (default:
-    :func:`default_max_len`).
+    :func:`default_max_len`). ``return_attention=False`` lets a model skip
+    computing the attention weights it would only return (``Hypotheses.attention``
+    is then ``None``).
 
     Args: ``src`` ``[B, S]``, ``src_lens`` ``[B]``.
     """
-    return _step_by_step(model, src, src_lens, max_len, lambda logits: logits.argmax(-1))
+    return _step_by_step(model, src, src_lens, max_len, lambda logits: logits.argmax(-1), return_attention)
+
+
+@torch.no_grad()
+def decode_batch(model: Seq2SeqModel, src: torch.Tensor, src_lens: torch.Tensor, beam: int = 1,
+           alpha: float = 0.6, max_len: int | None = None) -> list[list[int]]:
+    """The one decoding entry point: output ids per sentence (no ``<eos>``).
+
+    ``beam=1`` decodes greedily (:func:`greedy_decode`), a larger beam runs
+    :func:`beam_search` with the length penalty ``alpha``.
+    Args: ``src`` ``[B, S]``, ``src_lens`` ``[B]``.
+    """
+    if beam < 1:
+        raise ValueError(f"beam must be at least 1 (1: greedy decoding), got {beam}")
+    if beam == 1:
+        return greedy_decode(model, src, src_lens, max_len, return_attention=False).to_lists()
+    return beam_search(model, src, src_lens, beam, alpha, max_len=max_len).to_lists()
 
 
 @torch.no_grad()
@@ -77,7 +95,7 @@ def sample_decode(model: Seq2SeqModel, src: torch.Tensor, src_lens: torch.Tensor
     return _step_by_step(model, src, src_lens, max_len, pick)
 
 
-def _step_by_step(model, src, src_lens, max_len, pick) -> Hypotheses:
+def _step_by_step(model, src, src_lens, max_len, pick, return_attention: bool = True) -> Hypotheses:
     """The decoding loop shared by greedy search and sampling; ``pick`` maps logits ``[B, V]`` to ids ``[B]``."""
     with eval_mode(model):
         memory = model.encode(src, src_lens)
@@ -88,7 +106,7 @@ def _step_by_step(model, src, src_lens, max_len, pick) -> Hypotheses:
         lengths = torch.full((B,), max_len, dtype=torch.long, device=device)
         state, tokens, attn = memory.init_state, [], []
         for t in range(max_len):
-            logits, state, weights = model.decode_step(prev, state, memory)
+            logits, state, weights = model.decode_step(prev, state, memory, return_attention=return_attention)
             prev = pick(logits).masked_fill(finished, PAD)
             tokens.append(prev)
             if weights is not None:
@@ -195,7 +213,7 @@ def _beam_search(model, src, src_lens, K, alpha, n_best, max_len) -> BeamResult:
     finished: list[list[tuple[float, list[int], bool]]] = [[] for _ in range(B)]
     done = [False] * B
     for t in range(max_len):
-        logits, state, _ = model.decode_step(prev, state, memory)
+        logits, state, _ = model.decode_step(prev, state, memory, return_attention=False)
         logp = torch.log_softmax(logits.float(), -1)  # [B*K, V]
         V = logp.size(-1)
         cand = (live.view(B * K, 1) + logp).view(B, K * V)

@@ -87,6 +87,13 @@ def exact_match_by_length(predictions: Sequence[Sequence], references: Sequence[
 
 
 # ---------------------------------------------------------------- BLEU and chrF (sacrebleu)
+def _sacrebleu(metric, hypotheses: Sequence[str], references: Sequence[str]) -> dict:
+    """``{"score", "signature"}`` of a sacrebleu corpus metric, one reference per output."""
+    _check_pairs(hypotheses, references)
+    return {"score": metric.corpus_score(list(hypotheses), [list(references)]).score,
+            "signature": str(metric.get_signature())}
+
+
 def bleu(hypotheses: Sequence[str], references: Sequence[str]) -> dict:
     """Corpus BLEU (Papineni et al., 2002) through sacrebleu, with its signature.
 
@@ -97,17 +104,18 @@ def bleu(hypotheses: Sequence[str], references: Sequence[str]) -> dict:
     """
     from sacrebleu.metrics import BLEU
 
-    _check_pairs(hypotheses, references)
-    metric = BLEU()
-    return {"score": metric.corpus_score(list(hypotheses), [list(references)]).score,
-            "signature": str(metric.get_signature())}
+    return _sacrebleu(BLEU(), hypotheses, references)
 
 
 def chrf(hypotheses: Sequence[str], references: Sequence[str]) -> dict:
     """Corpus chrF (Popović, 2015): an F-score over character n-grams, through sacrebleu."""
     from sacrebleu.metrics import CHRF
 
-    _check_pairs(hypotheses, references)
-    metric = CHRF()
-    return {"score": metric.corpus_score(list(hypotheses), [list(references)]).score,
-            "signature": str(metric.get_signature())}
+    return _sacrebleu(CHRF(), hypotheses, references)
+
+
+def text_scores(hypotheses: Sequence[str], references: Sequence[str]) -> dict:
+    """BLEU and chrF with their signatures: ``bleu``, ``chrf``, ``bleu_signature``, ``chrf_signature``."""
+    b, c = bleu(hypotheses, references), chrf(hypotheses, references)
+    return {"bleu": b["score"], "chrf": c["score"], "bleu_signature": b["signature"],
+            "chrf_signature": c["signature"]}

@@ -1,4 +1,4 @@
-"""Model registry: build a model by name, and rebuild one from a checkpoint config."""
+"""Model registry: build a model by name (``checkpoint.rebuild`` rebuilds one from a checkpoint)."""
 
 from __future__ import annotations
 
@@ -29,15 +29,9 @@ def build_model(name: str, src_vocab_size: int, tgt_vocab_size: int, **options) 
     return cls(config_cls(src_vocab_size=src_vocab_size, tgt_vocab_size=tgt_vocab_size, **options, **fixed))
 
 
-def describe(model: Seq2SeqModel) -> dict:
-    """JSON-able description from which :func:`rebuild` makes the same architecture."""
-    return {"class": type(model).__name__, "config": model.config.to_dict()}
-
-
-def rebuild(description: dict) -> Seq2SeqModel:
-    """Inverse of :func:`describe` (weights not included)."""
-    name = description.get("class")
-    if name not in CLASSES:
-        raise ValueError(f"unknown model class {name!r} in checkpoint; known: {sorted(CLASSES)}")
-    cls, config_cls = CLASSES[name]
-    return cls(config_cls(**description["config"]))
+def __getattr__(name: str):
+    """Temporary: ``describe``/``rebuild`` moved to :mod:`.checkpoint` (lazy, to avoid an import cycle)."""
+    if name in ("describe", "rebuild"):
+        from . import checkpoint
+        return getattr(checkpoint, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

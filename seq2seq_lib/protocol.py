@@ -3,17 +3,24 @@
 Training, decoding, metrics and plots are written once against these calls:
 
 * ``encode(src, src_lens) -> Memory``: run the encoder once per batch;
-* ``decode_step(prev_tokens, state, memory) -> (logits, state, attention)``:
+* ``decode_step(prev_tokens, state, memory, return_attention=True) -> (logits, state, attention)``:
   one target position for the whole batch (``attention`` is ``None`` for models
-  without attention, else ``[B, S]``);
-* ``forward(src, src_lens, tgt_in, teacher_forcing=1.0) -> logits [B, T, V]``;
+  without attention or when not asked for, else ``[B, S]``);
+* ``forward(src, src_lens, tgt_in, teacher_forcing=1.0, fast=True, return_attention=False)``
+  ``-> logits [B, T, V]`` (and the weights ``[B, T, S]`` or ``None`` when asked);
 * ``reorder(state, memory, index) -> (state, memory)``: select or repeat batch
-  rows (beam search uses this to follow the surviving hypotheses).
+  rows (beam search uses this to follow the surviving hypotheses);
+* ``config``: the model's dataclass config, from which the checkpoint code rebuilds it.
+
+:class:`Seq2SeqModel` declares these calls (``encode``, ``decode_step`` and
+``forward`` are abstract), so a model that misses one cannot be built, and no
+caller needs to know which model it holds.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from abc import ABCMeta, abstractmethod
+from dataclasses import dataclass, is_dataclass
 from typing import Any
 
 import torch
@@ -56,15 +63,57 @@ def index_batch(x: Any, index: torch.Tensor, dim: int) -> Any:
     raise TypeError(f"cannot index a {type(x).__name__} along the batch")
 
 
-class Seq2SeqModel(nn.Module):
-    """Base class: input checks and the generic parts of the protocol."""
+def mix_teacher_forcing(gold: torch.Tensor, pred: torch.Tensor, ratio: float) -> torch.Tensor:
+    """The next decoder input: ``gold`` with probability ``ratio``, else ``pred``.
 
-    src_vocab_size: int
-    tgt_vocab_size: int
+    One coin per sequence *and* per position (Bengio et al., 2015), never one
+    per batch; ``ratio`` 1 and 0 draw no random numbers. ``gold``, ``pred``: ``[B, ...]``.
+    """
+    if ratio >= 1.0:
+        return gold
+    if ratio <= 0.0:
+        return pred
+    coin = torch.rand(gold.shape[:1], device=gold.device) < ratio
+    return torch.where(coin.view(-1, *[1] * (gold.dim() - 1)), gold, pred)
+
+
+class Seq2SeqModel(nn.Module, metaclass=ABCMeta):
+    """Base class: the protocol's calls, input checks and the generic parts.
+
+    Subclasses call ``super().__init__(config)`` with their dataclass config and
+    implement :meth:`encode`, :meth:`decode_step` and :meth:`forward`.
+    """
+
     #: the batch dimension of the decoder state tensors (1 for PyTorch RNN states)
     state_batch_dim: int = 0
     #: the longest target the model can decode (``None``: no limit)
     max_target_len: int | None = None
+
+    def __init__(self, config: Any):
+        super().__init__()
+        if not is_dataclass(config) or isinstance(config, type):
+            raise TypeError(f"a model's config must be a dataclass instance, got {type(config).__name__}")
+        self.config = config
+        self.src_vocab_size: int = config.src_vocab_size
+        self.tgt_vocab_size: int = config.tgt_vocab_size
+
+    @abstractmethod
+    def encode(self, src: torch.Tensor, src_lens: torch.Tensor) -> Memory:
+        """Run the encoder once: ``src`` ``[B, S]``, ``src_lens`` ``[B]`` -> :class:`Memory`."""
+
+    @abstractmethod
+    def decode_step(self, prev_tokens: torch.Tensor, state: Any, memory: Memory,
+                    return_attention: bool = True) -> tuple[torch.Tensor, Any, torch.Tensor | None]:
+        """One target position: ``prev_tokens`` ``[B]`` -> logits ``[B, V]``, the new
+        state, and the attention weights ``[B, S]`` (``None`` without attention, or
+        when ``return_attention`` is False and the model can skip computing them)."""
+
+    @abstractmethod
+    def forward(self, src: torch.Tensor, src_lens: torch.Tensor, tgt_in: torch.Tensor,
+                teacher_forcing: float = 1.0, fast: bool = True, return_attention: bool = False):
+        """Training pass: ``src`` ``[B, S]``, ``src_lens`` ``[B]``, ``tgt_in`` ``[B, T]`` ->
+        logits ``[B, T, V]``; with ``return_attention``, ``(logits, weights)`` where the
+        weights are ``[B, T, S]`` or ``None`` for a model without attention."""
 
     def check_source(self, src: torch.Tensor, src_lens: torch.Tensor) -> None:
         """Raise a clear error for malformed source batches."""
@@ -125,15 +174,13 @@ class Seq2SeqModel(nn.Module):
             steps.append(logits)
             attention.append(weights)
             if t + 1 < tgt_in.size(1):
-                gold, pred = tgt_in[:, t + 1], logits.argmax(-1)
-                if teacher_forcing >= 1.0:
-                    inp = gold
-                elif teacher_forcing <= 0.0:
-                    inp = pred
-                else:
-                    coin = torch.rand(gold.shape, device=gold.device) < teacher_forcing
-                    inp = torch.where(coin, gold, pred)
+                inp = mix_teacher_forcing(tgt_in[:, t + 1], logits.argmax(-1), teacher_forcing)
         logits = torch.stack(steps, dim=1)
         if not return_attention:
             return logits
         return logits, (torch.stack(attention, dim=1) if attention[0] is not None else None)
+
+
+def last_layer(rnn_state) -> torch.Tensor:
+    """The last layer's hidden state ``[B, H]`` of an RNN state ``[L, B, H]`` (or an LSTM's ``(h, c)``)."""
+    return (rnn_state[0] if isinstance(rnn_state, tuple) else rnn_state)[-1]

@@ -8,13 +8,13 @@ to pass through that one fixed-size vector.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from .protocol import Memory, Seq2SeqModel, source_mask
+from .protocol import Memory, Seq2SeqModel, last_layer, source_mask
 from .vocab import PAD
 
 CELLS = {"gru": nn.GRU, "lstm": nn.LSTM}
@@ -132,9 +132,6 @@ class RNNConfig:
     #: feed the context vector to every decoder step (Cho et al., 2014)
     context_every_step: bool = False
 
-    def to_dict(self) -> dict:
-        return asdict(self)
-
 
 class RNNSeq2Seq(Seq2SeqModel):
     """The vanilla encoder-decoder: the context vector is the decoder's initial state."""
@@ -142,9 +139,7 @@ class RNNSeq2Seq(Seq2SeqModel):
     state_batch_dim = 1  # PyTorch RNN states are [L, B, H]
 
     def __init__(self, config: RNNConfig):
-        super().__init__()
-        self.config = config
-        self.src_vocab_size, self.tgt_vocab_size = config.src_vocab_size, config.tgt_vocab_size
+        super().__init__(config)
         c = config
         self.encoder = Encoder(c.src_vocab_size, c.emb_dim, c.hidden_size, c.num_layers,
                                c.cell, c.bidirectional, c.dropout)
@@ -162,9 +157,9 @@ class RNNSeq2Seq(Seq2SeqModel):
         """The context vector ``c`` ``[B, H]``: the encoder's last-layer final hidden state."""
         if not self.config.context_every_step:
             return None
-        return (state[0] if isinstance(state, tuple) else state)[-1]
+        return last_layer(state)
 
-    def decode_step(self, prev_tokens: torch.Tensor, state, memory: Memory):
+    def decode_step(self, prev_tokens: torch.Tensor, state, memory: Memory, return_attention: bool = True):
         """One target position.
 
         Args:
@@ -172,6 +167,7 @@ class RNNSeq2Seq(Seq2SeqModel):
             state: decoder state ``[L, B, H]`` (or ``(h, c)``).
             memory: only its context vector is used (with ``context_every_step``):
                 the decoder never looks at the encoder outputs, that is the bottleneck.
+            return_attention: ignored (there is no attention).
         Returns:
             logits ``[B, V]``, the new state, and ``None`` (no attention).
         """
@@ -179,7 +175,7 @@ class RNNSeq2Seq(Seq2SeqModel):
         return logits.squeeze(1), state, None
 
     def forward(self, src: torch.Tensor, src_lens: torch.Tensor, tgt_in: torch.Tensor,
-                teacher_forcing: float = 1.0, fast: bool = True) -> torch.Tensor:
+                teacher_forcing: float = 1.0, fast: bool = True, return_attention: bool = False):
         """Training forward pass.
 
         Args:
@@ -187,11 +183,14 @@ class RNNSeq2Seq(Seq2SeqModel):
             teacher_forcing: probability of reading the gold token at each step.
             fast: with full teacher forcing, run the decoder RNN as one call over
                 the whole target (same result as the step loop, much faster).
+            return_attention: also return the weights: always ``None`` here.
         Returns:
-            logits ``[B, T, V]``.
+            logits ``[B, T, V]`` (and ``None``).
         """
         memory = self.encode(src, src_lens)
         self.check_target(tgt_in, src.size(0))
         if fast and teacher_forcing >= 1.0:
-            return self.decoder(tgt_in, memory.init_state, memory.context)[0]
-        return self.decoder_loop(tgt_in, memory, teacher_forcing)
+            logits = self.decoder(tgt_in, memory.init_state, memory.context)[0]
+        else:
+            logits = self.decoder_loop(tgt_in, memory, teacher_forcing)
+        return (logits, None) if return_attention else logits

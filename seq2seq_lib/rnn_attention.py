@@ -17,14 +17,14 @@ direction so its outputs have the decoder's size ``hidden_size``.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import torch
 from torch import nn
 
 from .attention import LUONG_SCORES, BahdanauAttention, LuongAttention
-from .protocol import Memory, Seq2SeqModel, index_batch, source_mask
+from .protocol import Memory, Seq2SeqModel, index_batch, last_layer, source_mask
 from .rnn import Encoder, make_rnn
 from .vocab import PAD
 
@@ -59,9 +59,6 @@ class AttentionConfig:
             raise ValueError(f"a bidirectional encoder splits hidden_size over two directions: "
                              f"it must be even, got {self.hidden_size}")
 
-    def to_dict(self) -> dict:
-        return asdict(self)
-
 
 @dataclass
 class AttnState:
@@ -72,20 +69,14 @@ class AttnState:
     feed: torch.Tensor | None = None
 
 
-def _top(rnn_state) -> torch.Tensor:
-    """The last layer's hidden state ``[B, H]``."""
-    return (rnn_state[0] if isinstance(rnn_state, tuple) else rnn_state)[-1]
-
-
 class AttentionRNNSeq2Seq(Seq2SeqModel):
     """Bidirectional (GRU/LSTM) encoder + an attentional decoder (Bahdanau or Luong)."""
 
     state_batch_dim = 1
 
     def __init__(self, config: AttentionConfig):
-        super().__init__()
-        self.config = c = config
-        self.src_vocab_size, self.tgt_vocab_size = c.src_vocab_size, c.tgt_vocab_size
+        super().__init__(config)
+        c = config
         H, E = c.hidden_size, c.emb_dim
         self.encoder = Encoder(c.src_vocab_size, E, H // 2 if c.bidirectional else H, c.num_layers,
                                c.cell, c.bidirectional, c.dropout, bridge_size=H)
@@ -117,29 +108,32 @@ class AttentionRNNSeq2Seq(Seq2SeqModel):
             return None
         return AttnState(index_batch(state.rnn, index, 1), index_batch(state.feed, index, 0))
 
-    def decode_step(self, prev_tokens: torch.Tensor, state: AttnState, memory: Memory):
+    def decode_step(self, prev_tokens: torch.Tensor, state: AttnState, memory: Memory,
+                    return_attention: bool = True):
         """One target position.
 
         Args:
             prev_tokens: ``[B]`` the previous output token (``<sos>`` at first).
             state: :class:`AttnState`.
             memory: the encoder outputs ``[B, S, H]``, mask ``[B, S]`` and key projection.
+            return_attention: return the weights (the decoder needs them anyway).
         Returns:
-            logits ``[B, V]``, the new state, attention weights ``[B, S]``.
+            logits ``[B, V]``, the new state, attention weights ``[B, S]`` (or ``None``).
         """
         emb = self.dropout(self.embedding(prev_tokens))  # [B, E]
         if self.bahdanau:
-            context, weights = self.attention(_top(state.rnn), memory.outputs, memory.mask, memory.keys)
+            context, weights = self.attention(last_layer(state.rnn), memory.outputs, memory.mask, memory.keys)
             out, rnn_state = self.rnn(torch.cat([emb, context], -1).unsqueeze(1), state.rnn)
             s = out.squeeze(1)
-            return self.out(self.dropout(torch.cat([s, context, emb], -1))), AttnState(rnn_state), weights
+            logits = self.out(self.dropout(torch.cat([s, context, emb], -1)))
+            return logits, AttnState(rnn_state), weights if return_attention else None
         x = torch.cat([emb, state.feed], -1) if self.config.input_feeding else emb
         out, rnn_state = self.rnn(x.unsqueeze(1), state.rnn)
         h = out.squeeze(1)
         context, weights = self.attention(h, memory.outputs, memory.mask, memory.keys)
         h_tilde = torch.tanh(self.W_c(torch.cat([context, h], -1)))
         feed = h_tilde if self.config.input_feeding else None
-        return self.out(self.dropout(h_tilde)), AttnState(rnn_state, feed), weights
+        return self.out(self.dropout(h_tilde)), AttnState(rnn_state, feed), weights if return_attention else None
 
     def forward(self, src: torch.Tensor, src_lens: torch.Tensor, tgt_in: torch.Tensor,
                 teacher_forcing: float = 1.0, fast: bool = True, return_attention: bool = False):
@@ -175,7 +169,7 @@ class AttentionRNNSeq2Seq(Seq2SeqModel):
         rnn_state, feed, outs, attn = memory.init_state.rnn, memory.init_state.feed, [], []
         for t in range(tgt_in.size(1)):
             if self.bahdanau:
-                context, weights = self.attention(_top(rnn_state), *args)
+                context, weights = self.attention(last_layer(rnn_state), *args)
                 out, rnn_state = self.rnn(torch.cat([emb[:, t], context], -1).unsqueeze(1), rnn_state)
                 outs.append(torch.cat([out.squeeze(1), context], -1))
             else:

@@ -7,6 +7,12 @@ embedding, the output layer returns one number instead of vocabulary logits,
 and the loss is the mean squared error. The decoder reads the previous *value*
 (teacher forcing feeds the true one) and forecasts autoregressively.
 Tensors are batch-first: ``history [B, L, 1]``, ``future [B, H, 1]``.
+
+The forecaster is *not* a :class:`~seq2seq_lib.protocol.Seq2SeqModel`: it reads
+and writes values, not token ids, so greedy and beam search, the token metrics
+and the checkpoint code do not apply to it. Its two steps therefore have other
+names than the token protocol's ``encode``/``decode_step``:
+:meth:`Seq2SeqForecaster.encode_history` and :meth:`Seq2SeqForecaster.forecast_step`.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from .attention import LuongAttention
+from .protocol import mix_teacher_forcing
 from .rnn import make_rnn
 from .train import History, as_schedule, lr_scheduler
 from .utils import check_shape, eval_mode
@@ -219,7 +226,7 @@ class Seq2SeqForecaster(nn.Module):
         self.W_c = nn.Linear(2 * c.hidden_size, c.hidden_size) if c.attention else None
         self.head = nn.Linear(c.hidden_size, 1)  # replaces the vocabulary logits
 
-    def encode(self, history: torch.Tensor):
+    def encode_history(self, history: torch.Tensor):
         """``history [B, L, 1]`` (already level-adjusted) -> outputs ``[B, L, H]``, state ``[layers, B, H]``."""
         return self.encoder(self.enc_proj(history))
 
@@ -231,7 +238,7 @@ class Seq2SeqForecaster(nn.Module):
             h = torch.tanh(self.W_c(torch.cat([context, h], dim=-1)))
         return self.head(h)
 
-    def decode_step(self, prev: torch.Tensor, state, outputs: torch.Tensor):
+    def forecast_step(self, prev: torch.Tensor, state, outputs: torch.Tensor):
         """One step: previous value ``prev [B, 1]`` -> next value ``[B, 1]`` and the new state."""
         h, state = self.decoder(self.dec_proj(prev).unsqueeze(1), state)
         return self._readout(h, outputs).squeeze(1), state
@@ -265,19 +272,18 @@ class Seq2SeqForecaster(nn.Module):
         level, scale = self.window_stats(history)
         history = (history - level) / scale
         future = (future - level) / scale if future is not None else None
-        outputs, state = self.encode(history)
+        outputs, state = self.encode_history(history)
         if fast and teacher_forcing >= 1.0:  # all inputs known: last observed value, then y_1..y_{H-1}
             inputs = torch.cat([history[:, -1:], future[:, :-1]], dim=1)
             h, _ = self.decoder(self.dec_proj(inputs), state)
             return self._readout(h, outputs) * scale + level
         prev, preds = history[:, -1], []
         for t in range(horizon):
-            y, state = self.decode_step(prev, state, outputs)
+            y, state = self.forecast_step(prev, state, outputs)
             preds.append(y)
             prev = y.detach()  # like a sampled token: no gradient through the fed-back value
             if future is not None and teacher_forcing > 0:
-                coin = torch.rand(prev.shape, device=prev.device) < teacher_forcing
-                prev = torch.where(coin, future[:, t], prev)
+                prev = mix_teacher_forcing(future[:, t], prev, teacher_forcing)
         return torch.stack(preds, dim=1) * scale + level
 
     def window_stats(self, history: torch.Tensor):

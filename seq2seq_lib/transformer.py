@@ -16,13 +16,13 @@ The cross-attention keys and values of the encoder output are computed once in
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import torch
 from torch import nn
 
 from .attention import MultiHeadAttention
-from .protocol import Memory, Seq2SeqModel, index_batch, source_mask
+from .protocol import Memory, Seq2SeqModel, source_mask
 from .utils import eval_mode
 from .vocab import PAD
 
@@ -53,9 +53,6 @@ class TransformerConfig:
             raise ValueError(f"the sinusoidal encoding pairs sin and cos: d_model must be even, got {self.d_model}")
         if not 0.0 <= self.dropout < 1.0:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 class PositionalEncoding(nn.Module):
@@ -179,9 +176,8 @@ class TransformerSeq2Seq(Seq2SeqModel):
     """
 
     def __init__(self, config: TransformerConfig):
-        super().__init__()
-        self.config = c = config
-        self.src_vocab_size, self.tgt_vocab_size = c.src_vocab_size, c.tgt_vocab_size
+        super().__init__(config)
+        c = config
         self.max_target_len = c.max_len
         self.src_embed = nn.Embedding(c.src_vocab_size, c.d_model, padding_idx=PAD)
         self.tgt_embed = nn.Embedding(c.tgt_vocab_size, c.d_model, padding_idx=PAD)
@@ -209,12 +205,13 @@ class TransformerSeq2Seq(Seq2SeqModel):
         """``[B, T]`` ids at positions ``start..`` -> ``[B, T, d_model]``: ``E x sqrt(d_model) + PE``."""
         return self.dropout(self.pos(embedding(tokens) * math.sqrt(self.config.d_model), start))
 
-    def encode(self, src: torch.Tensor, src_lens: torch.Tensor, fast: bool = True) -> Memory:
+    def encode(self, src: torch.Tensor, src_lens: torch.Tensor) -> Memory:
         """``src`` ``[B, S]``, ``src_lens`` ``[B]`` -> :class:`Memory`: outputs ``[B, S, d_model]``,
         mask ``[B, S]``, and each decoder layer's cross-attention keys and values."""
-        return self._encode(src, src_lens, fast)[0]
+        return self._encode(src, src_lens, fast=True)[0]
 
-    def _encode(self, src, src_lens, fast):
+    def _encode(self, src, src_lens, fast: bool):
+        """:meth:`encode` on the fast or the readable path; also returns the encoder's weights."""
         self.check_source(src, src_lens)
         mask = source_mask(src, src_lens)
         x, weights = self.embed(src, self.src_embed), []
@@ -254,28 +251,28 @@ class TransformerSeq2Seq(Seq2SeqModel):
             cross_ws.append(cw)
         return self.decoder_norm(y), tuple(new_cache), self_ws, cross_ws
 
-    def index_state(self, state, index: torch.Tensor):
-        return None if state is None else index_batch(state, index, 0)
-
-    def decode_step(self, prev_tokens: torch.Tensor, state, memory: Memory):
+    def decode_step(self, prev_tokens: torch.Tensor, state, memory: Memory, return_attention: bool = True):
         """One target position.
 
         Args:
             prev_tokens: ``[B]`` the previous output token (``<sos>`` at first).
             state: ``(prefix [B, t], cache)``.
             memory: from :meth:`encode`.
+            return_attention: compute the last layer's cross-attention weights
+                (on the readable path); ``False`` keeps every layer on the fast path.
         Returns:
             logits ``[B, V]``, the new state, and the last layer's cross-attention
-            averaged over its heads ``[B, S]``.
+            averaged over its heads ``[B, S]`` (``None`` unless ``return_attention``).
         """
         prefix, cache = state
         t = prefix.size(1)
         prefix = torch.cat([prefix, prev_tokens[:, None]], 1)
         if self.kv_cache:
-            h, cache, _, cross = self.decode(prev_tokens[:, None], memory, t, cache, cross_weights=True)
+            h, cache, _, cross = self.decode(prev_tokens[:, None], memory, t, cache, cross_weights=return_attention)
         else:  # recompute every position of the prefix
-            h, _, _, cross = self.decode(prefix, memory, cross_weights=True)
-        return self.generator(h[:, -1]), (prefix, cache if self.kv_cache else ()), cross[-1][:, :, -1].mean(1)
+            h, _, _, cross = self.decode(prefix, memory, cross_weights=return_attention)
+        weights = cross[-1][:, :, -1].mean(1) if return_attention else None
+        return self.generator(h[:, -1]), (prefix, cache if self.kv_cache else ()), weights
 
     def forward(self, src: torch.Tensor, src_lens: torch.Tensor, tgt_in: torch.Tensor,
                 teacher_forcing: float = 1.0, fast: bool = True, return_attention: bool = False):
@@ -290,7 +287,7 @@ class TransformerSeq2Seq(Seq2SeqModel):
         Returns:
             logits ``[B, T, V]`` (and the weights).
         """
-        memory = self.encode(src, src_lens, fast)
+        memory = self._encode(src, src_lens, fast)[0]
         self.check_target(tgt_in, src.size(0))
         if teacher_forcing < 1.0:
             logits, weights = self.decoder_loop(tgt_in, memory, teacher_forcing, return_attention=True)

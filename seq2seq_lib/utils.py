@@ -23,16 +23,38 @@ def seed_everything(seed: int = 0) -> None:
 def pick_device(prefer: str | None = None) -> torch.device:
     """The best available device: CUDA, then Apple's MPS, then the CPU.
 
-    ``prefer`` (``"cpu"``, ``"cuda"``, ``"mps"``) overrides the choice.
+    ``prefer`` (``"cpu"``, ``"cuda"``, ``"cuda:1"``, ``"mps"``) overrides the choice; a
+    device that is not a device, or not on this machine, raises ``ValueError``.
     """
     if prefer is not None:
-        return torch.device(prefer)
+        return _available_device(prefer)
     if torch.cuda.is_available():
         return torch.device("cuda")
     mps = getattr(torch.backends, "mps", None)
     if mps is not None and mps.is_available():
         return torch.device("mps")
     return torch.device("cpu")
+
+
+def _available_device(name: str) -> torch.device:
+    try:
+        device = torch.device(name)
+    except (RuntimeError, TypeError):
+        raise ValueError(f"{name!r} is not a device; use cpu, cuda, cuda:N or mps") from None
+    if device.type == "cuda":
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if count == 0:
+            raise ValueError(f"device {name!r} asked for, but CUDA is not available here; use cpu")
+        if device.index is not None and device.index >= count:
+            raise ValueError(f"device {name!r} asked for, but this machine has {count} GPU(s): "
+                             f"cuda:0..cuda:{count - 1}")
+    elif device.type == "mps":
+        mps = getattr(torch.backends, "mps", None)
+        if mps is None or not mps.is_available():
+            raise ValueError(f"device {name!r} asked for, but Apple's MPS is not available here; use cpu")
+    elif device.type != "cpu":
+        raise ValueError(f"device {name!r} is not supported; use cpu, cuda, cuda:N or mps")
+    return device
 
 
 def check_shape(x: torch.Tensor, shape: Sequence[int | str | None], name: str = "tensor") -> dict:

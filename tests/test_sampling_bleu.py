@@ -1,6 +1,7 @@
 """Sampling (temperature, top-k) and the sacrebleu metrics."""
 
 import math
+from dataclasses import dataclass
 
 import pytest
 import torch
@@ -11,19 +12,28 @@ from seq2seq_lib.metrics import bleu, chrf
 from seq2seq_lib.protocol import Memory, Seq2SeqModel
 
 
+@dataclass
+class Sizes:
+    src_vocab_size: int
+    tgt_vocab_size: int
+
+
 class FixedLogits(Seq2SeqModel):
     """A stub model whose every step has the same logits (never <eos> unless it is drawn)."""
 
     def __init__(self, logits):
-        super().__init__()
+        super().__init__(Sizes(len(logits), len(logits)))
         self.logits = torch.tensor(logits)
-        self.src_vocab_size = self.tgt_vocab_size = len(logits)
 
     def encode(self, src, src_lens):
         return Memory(outputs=torch.zeros(src.size(0), src.size(1), 1), mask=torch.ones_like(src, dtype=torch.bool))
 
-    def decode_step(self, prev, state, memory):
-        return self.logits.expand(prev.size(0), -1), state, None
+    def decode_step(self, prev_tokens, state, memory, return_attention=True):
+        return self.logits.expand(prev_tokens.size(0), -1), state, None
+
+    def forward(self, src, src_lens, tgt_in, teacher_forcing=1.0, fast=True, return_attention=False):
+        logits = self.decoder_loop(tgt_in, self.encode(src, src_lens), teacher_forcing)
+        return (logits, None) if return_attention else logits
 
 
 def test_sampling_follows_the_tempered_distribution_and_top_k():

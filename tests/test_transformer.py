@@ -9,8 +9,9 @@ from torch import nn
 
 from seq2seq_lib import build_model, count_parameters, greedy_decode, seed_everything
 from seq2seq_lib.attention import MultiHeadAttention, scaled_dot_product_attention
+from seq2seq_lib.checkpoint import load_checkpoint, save_checkpoint
 from seq2seq_lib.metrics import sequence_nll
-from seq2seq_lib.train import load_checkpoint, lr_scheduler, noam, save_checkpoint, train_step
+from seq2seq_lib.train import lr_scheduler, noam, train_step
 from seq2seq_lib.transformer import PositionalEncoding, TransformerConfig, causal_mask, copy_from_torch
 
 V = 14
