@@ -29,11 +29,8 @@ class Batch:
     tgt_lens: torch.Tensor
 
     def to(self, device: torch.device | str) -> Batch:
-        """Move every tensor to ``device`` (non-blocking when the memory is pinned)."""
-        return Batch(**{f.name: getattr(self, f.name).to(device, non_blocking=True) for f in fields(self)})
-
-    def pin_memory(self) -> Batch:
-        return Batch(**{f.name: getattr(self, f.name).pin_memory() for f in fields(self)})
+        """Move every tensor to ``device``."""
+        return Batch(**{f.name: getattr(self, f.name).to(device) for f in fields(self)})
 
     def __len__(self) -> int:
         return self.src.size(0)

@@ -78,8 +78,8 @@ def fit(model: Seq2SeqModel, train_loader: DataLoader, epochs: int,
                                  run.time_fraction if max_seconds else None)
     if resume is not None:
         run.load(resume, device)
-    bar = tqdm(total=total_steps, initial=run.step, desc="training", disable=not (progress and run.main))
     previous_handler = _defer_sigint(run)
+    bar = tqdm(total=total_steps, initial=run.step, desc="training", disable=not (progress and run.main))
     try:
         while run.epoch <= epochs and not run.out_of_time():
             row = run.train_epoch(net, device, bar, save_every, on_save)
