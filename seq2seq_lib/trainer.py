@@ -73,13 +73,25 @@ def fit(model: Seq2SeqModel, train_loader: DataLoader, epochs: int,
     optimizer = optimizer or torch.optim.Adam(model.parameters(), lr=lr, betas=(0.9, 0.98))
     run = _Run(model, optimizer, train_loader, as_schedule(teacher_forcing), clip, label_smoothing,
                max_seconds, max_steps, MixedPrecision(amp, device), distributed)
-    total_steps = min(epochs * len(train_loader), max_steps or math.inf)
+    run.scheduler_total = total_steps = min(epochs * len(train_loader), max_steps or math.inf)
     run.scheduler = lr_scheduler(optimizer, lr_schedule, total_steps, warmup,
                                  run.time_fraction if max_seconds else None)
     if resume is not None:
         run.load(resume, device)
+    _epochs(run, net, epochs, valid_loader, keep_best, device, progress, callback, save_every, on_save)
+    final = run.state() if on_save is not None and run.main else None
+    if run.best[1] is not None:
+        model.load_state_dict(run.best[1])
+    if final is not None:
+        on_save(final)
+    return run.history
+
+
+def _epochs(run: _Run, net, epochs: int, valid_loader, keep_best: bool, device, progress: bool, callback,
+            save_every: float | None, on_save) -> None:
+    """The epochs left to train, with Ctrl-C deferred to the end of an update and saving the state."""
     previous_handler = _defer_sigint(run)
-    bar = tqdm(total=total_steps, initial=run.step, desc="training", disable=not (progress and run.main))
+    bar = tqdm(total=run.scheduler_total, initial=run.step, desc="training", disable=not (progress and run.main))
     try:
         while run.epoch <= epochs and not run.out_of_time():
             row = run.train_epoch(net, device, bar, save_every, on_save)
@@ -94,12 +106,6 @@ def fit(model: Seq2SeqModel, train_loader: DataLoader, epochs: int,
         bar.close()
         if previous_handler is not None:
             signal.signal(signal.SIGINT, previous_handler)
-    final = run.state() if on_save is not None and run.main else None
-    if run.best[1] is not None:
-        model.load_state_dict(run.best[1])
-    if final is not None:
-        on_save(final)
-    return run.history
 
 
 def _defer_sigint(run: _Run):
@@ -147,6 +153,7 @@ class _Run:
     def __init__(self, model, optimizer, loader, schedule: Schedule, clip, label_smoothing: float,
                  max_seconds: float | None, max_steps: int | None, amp: MixedPrecision, dist: DistEnv | None):
         self.model, self.optimizer, self.loader, self.scheduler = model, optimizer, loader, None
+        self.scheduler_total = 0  # the updates the learning-rate schedule spans (set by fit)
         self.schedule, self.clip, self.label_smoothing = schedule, clip, label_smoothing
         self.max_seconds, self.max_steps, self.amp, self.dist = max_seconds, max_steps, amp, dist
         self.main = dist is None or dist.is_main
