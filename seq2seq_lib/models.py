@@ -28,10 +28,3 @@ def build_model(name: str, src_vocab_size: int, tgt_vocab_size: int, **options) 
     cls, config_cls, fixed = MODELS[name]
     return cls(config_cls(src_vocab_size=src_vocab_size, tgt_vocab_size=tgt_vocab_size, **options, **fixed))
 
-
-def __getattr__(name: str):
-    """Temporary: ``describe``/``rebuild`` moved to :mod:`.checkpoint` (lazy, to avoid an import cycle)."""
-    if name in ("describe", "rebuild"):
-        from . import checkpoint
-        return getattr(checkpoint, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
