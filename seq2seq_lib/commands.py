@@ -130,7 +130,7 @@ def _resumed_args(args):
     for key in RESUME_OPTIONS:
         if getattr(args, key, None) not in (None, False):
             setattr(saved, key, getattr(args, key))
-    saved.out = Path(args.resume)
+    saved.out, saved.distributed = Path(args.resume), False
     return saved, state, meta
 
 
@@ -139,9 +139,7 @@ def train_command(args) -> dict | None:
     """Train (or, with ``--resume``, continue) and save; with ``--distributed`` only rank 0
     writes and returns the summary."""
     state = None
-    if args.resume is not None:
-        if args.distributed:
-            raise UsageError("--resume does not run with --distributed yet: resume on one process")
+    if args.resume is not None:  # on one process (a --distributed run too: same global batches)
         args, state, _ = _resumed_args(args)
     else:
         check_out_dir(args.out)
