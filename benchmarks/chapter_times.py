@@ -70,8 +70,13 @@ def render_markdown(data: dict) -> str:
         rows.append(row)
     total = sum(c["cpu_seconds"] for c in data["chapters"].values())
     rows.append(f"| **All chapters** | **{total:.0f}** | |" + (" |" if gpu else ""))
-    note = (f"\nMeasured by `benchmarks/chapter_times.py` on {data['date']} "
-            f"({data['machine']}, PyTorch {data['torch']}).\n")
+    runs = sorted({(c.get("date", data["date"]), c.get("machine", data["machine"]), c.get("torch", data["torch"]))
+                   for c in data["chapters"].values()})
+    where = "; ".join(f"{n} chapter(s) on {d} ({m}, PyTorch {t})" for d, m, t in runs
+                      for n in [sum((c.get("date", data["date"]), c.get("machine", data["machine"]),
+                                     c.get("torch", data["torch"])) == (d, m, t) for c in data["chapters"].values())])
+    note = (f"\nMeasured by `benchmarks/chapter_times.py` on {runs[0][0]} ({runs[0][1]}, PyTorch {runs[0][2]}).\n"
+            if len(runs) == 1 else f"\nMeasured by `benchmarks/chapter_times.py`: {where}.\n")
     return "\n".join(rows) + "\n" + note
 
 
@@ -100,14 +105,15 @@ def main() -> None:
         seconds, peak = run_one(path)
         entry = data["chapters"].setdefault(path.stem, {})
         entry.update({"title": title_of(path), key: seconds})
-        if not args.gpu:
-            entry["peak_mb"] = peak
+        if not args.gpu:  # each chapter keeps when and where it was measured (--only re-measures a few)
+            entry.update(peak_mb=peak, date=datetime.date.today().isoformat(), machine=machine(),
+                         torch=torch.__version__)
         print(f"{path.stem}: {seconds:.1f} s, peak {peak:.0f} MB", flush=True)
     order = [p.stem for p in chapters()]
     data["chapters"] = {k: data["chapters"][k] for k in order if k in data["chapters"]}
     if args.gpu:
         data["gpu_machine"] = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "GPU"
-    else:
+    elif not args.only:
         data.update(machine=machine(), date=datetime.date.today().isoformat(), torch=torch.__version__)
     out.write_text(json.dumps(data, indent=2) + "\n")
     (ROOT / "runtimes.md").write_text(render_markdown(data))

@@ -32,9 +32,9 @@ def runtime_line(chapter: str, device: str = "cpu") -> str:
     data = json.loads((root / "runtimes.json").read_text()) if root and (root / "runtimes.json").is_file() else {}
     ref = data.get("chapters", {}).get(chapter)
     if ref:
-        line += (f" On the reference machine ({data['machine']}) the whole chapter took "
+        line += (f" On the reference machine ({ref.get('machine', data['machine'])}) the whole chapter took "
                  f"{ref['cpu_seconds']:.0f} s with a peak memory of {ref['peak_mb']:.0f} MB "
-                 f"(measured by `benchmarks/chapter_times.py`, {data['date']}).")
+                 f"(measured by `benchmarks/chapter_times.py`, {ref.get('date', data['date'])}).")
         if ref.get("gpu_seconds"):
             line += f" On a GPU ({data.get('gpu_machine', 'GPU')}): {ref['gpu_seconds']:.0f} s."
     return line
