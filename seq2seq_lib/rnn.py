@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
@@ -27,6 +28,36 @@ def make_rnn(cell: str, input_size: int, hidden_size: int, num_layers: int = 1,
         raise ValueError(f"unknown RNN cell {cell!r}; choose one of {sorted(CELLS)}")
     return CELLS[cell](input_size, hidden_size, num_layers, batch_first=True,
                        dropout=dropout if num_layers > 1 else 0.0, bidirectional=bidirectional)
+
+
+def rnn_step(rnn: nn.RNNBase, x: torch.Tensor, state):
+    """One time step of a batch-first ``nn.GRU``/``nn.LSTM`` made by ``make_rnn``, with its cell
+    functions (``torch.gru_cell``, ``torch.lstm_cell``) and its own weights.
+
+    The same result as ``rnn(x.unsqueeze(1), state)`` (dropout between layers
+    included), without the full-sequence module's per-call overhead, which
+    dominates a single step of a small RNN.
+
+    Args:
+        x: ``[B, I]`` the step's input; state: ``[L, B, H]`` (an LSTM's ``(h, c)``).
+    Returns:
+        the last layer's output ``[B, H]`` and the new state (the shape of ``state``).
+    """
+    lstm = isinstance(rnn, nn.LSTM)
+    hs, cs = state if lstm else (state, None)
+    new_h, new_c = [], []
+    for layer in range(rnn.num_layers):
+        if layer and rnn.dropout and rnn.training:
+            x = F.dropout(x, rnn.dropout)
+        w = [getattr(rnn, f"{name}_l{layer}", None) for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+        if lstm:
+            x, c = torch.lstm_cell(x, (hs[layer], cs[layer]), *w)
+            new_c.append(c)
+        else:
+            x = torch.gru_cell(x, hs[layer], *w)
+        new_h.append(x)
+    stack = (lambda t: t[0].unsqueeze(0)) if rnn.num_layers == 1 else torch.stack
+    return x, ((stack(new_h), stack(new_c)) if lstm else stack(new_h))
 
 
 class Encoder(nn.Module):

@@ -25,7 +25,7 @@ from torch import nn
 
 from .attention import LUONG_SCORES, BahdanauAttention, LuongAttention
 from .protocol import Memory, Seq2SeqModel, index_batch, last_layer, source_mask
-from .rnn import Encoder, make_rnn
+from .rnn import Encoder, make_rnn, rnn_step
 from .vocab import PAD
 
 ATTENTIONS = ("bahdanau", *LUONG_SCORES)
@@ -123,13 +123,11 @@ class AttentionRNNSeq2Seq(Seq2SeqModel):
         emb = self.dropout(self.embedding(prev_tokens))  # [B, E]
         if self.bahdanau:
             context, weights = self.attention(last_layer(state.rnn), memory.outputs, memory.mask, memory.keys)
-            out, rnn_state = self.rnn(torch.cat([emb, context], -1).unsqueeze(1), state.rnn)
-            s = out.squeeze(1)
+            s, rnn_state = rnn_step(self.rnn, torch.cat([emb, context], -1), state.rnn)
             logits = self.out(self.dropout(torch.cat([s, context, emb], -1)))
             return logits, AttnState(rnn_state), weights if return_attention else None
         x = torch.cat([emb, state.feed], -1) if self.config.input_feeding else emb
-        out, rnn_state = self.rnn(x.unsqueeze(1), state.rnn)
-        h = out.squeeze(1)
+        h, rnn_state = rnn_step(self.rnn, x, state.rnn)
         context, weights = self.attention(h, memory.outputs, memory.mask, memory.keys)
         h_tilde = torch.tanh(self.W_c(torch.cat([context, h], -1)))
         feed = h_tilde if self.config.input_feeding else None
@@ -170,12 +168,12 @@ class AttentionRNNSeq2Seq(Seq2SeqModel):
         for t in range(tgt_in.size(1)):
             if self.bahdanau:
                 context, weights = self.attention(last_layer(rnn_state), *args)
-                out, rnn_state = self.rnn(torch.cat([emb[:, t], context], -1).unsqueeze(1), rnn_state)
-                outs.append(torch.cat([out.squeeze(1), context], -1))
+                out, rnn_state = rnn_step(self.rnn, torch.cat([emb[:, t], context], -1), rnn_state)
+                outs.append(torch.cat([out, context], -1))
             else:
-                out, rnn_state = self.rnn(torch.cat([emb[:, t], feed], -1).unsqueeze(1), rnn_state)
-                context, weights = self.attention(out.squeeze(1), *args)
-                feed = torch.tanh(self.W_c(torch.cat([context, out.squeeze(1)], -1)))
+                out, rnn_state = rnn_step(self.rnn, torch.cat([emb[:, t], feed], -1), rnn_state)
+                context, weights = self.attention(out, *args)
+                feed = torch.tanh(self.W_c(torch.cat([context, out], -1)))
                 outs.append(feed)
             attn.append(weights)
         outs = torch.stack(outs, 1)

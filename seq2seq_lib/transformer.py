@@ -7,8 +7,9 @@ decoder's causal mask keeps each position from reading the future.
 
 Decoding one token at a time, the keys and values of the tokens already
 produced never change, so :meth:`TransformerSeq2Seq.decode_step` keeps them in a
-*key/value cache* and computes only the new position (``model.kv_cache = False``
-recomputes the whole prefix at every step instead: same tokens, much slower).
+*key/value cache* (grown in place, not copied at each step) and computes only the
+new position (``model.kv_cache = False`` recomputes the whole prefix at every
+step instead: same tokens, much slower).
 The cross-attention keys and values of the encoder output are computed once in
 :meth:`~TransformerSeq2Seq.encode` and kept in ``Memory.keys``.
 """
@@ -137,26 +138,21 @@ class DecoderLayer(_Layer):
         self.norm1, self.norm2, self.norm3 = (nn.LayerNorm(d_model) for _ in range(3))
 
     def forward(self, y: torch.Tensor, memory_kv, self_mask: torch.Tensor | None, cross_mask: torch.Tensor,
-                cache: tuple[torch.Tensor, torch.Tensor] | None = None, fast: bool = True,
-                cross_weights: bool = False):
-        """Decode target positions ``start .. start+T-1`` (``start`` = the cache's length).
+                fast: bool = True, cross_weights: bool = False):
+        """Decode every target position at once (training, or recomputing the whole prefix).
 
         Args:
-            y: ``[B, T, d_model]``.
+            y: ``[B, T, d_model]``; self_mask: ``[1, T, T]`` causal (``None``: attend to every key).
             memory_kv: the cross-attention keys and values of the encoder output, each ``[B, h, S, d_k]``.
-            self_mask: ``[1, T, start+T]`` causal mask (``None``: attend to every key).
             cross_mask: ``[B, 1, S]`` True on real source tokens.
-            cache: the self-attention keys and values of positions ``< start``, each ``[B, h, start, d_k]``.
             fast: ``F.scaled_dot_product_attention`` (no weights) or the readable path.
             cross_weights: compute the cross-attention on the readable path even when ``fast``.
         Returns:
-            ``y`` ``[B, T, d_model]``, the new cache (keys and values ``[B, h, start+T, d_k]``),
+            ``y`` ``[B, T, d_model]``, the self-attention keys and values ``[B, h, T, d_k]``,
             and the self- and cross-attention weights (``None`` when ``fast``).
         """
         def attend_self(h):
             k, v = self.self_attn.project_kv(h)
-            if cache is not None:
-                k, v = torch.cat([cache[0], k], 2), torch.cat([cache[1], v], 2)
             out, weights = self.self_attn(h, (k, v), self_mask, fast)
             return out, ((k, v), weights)
 
@@ -165,6 +161,20 @@ class DecoderLayer(_Layer):
         y, cross_w = self.sublayer(y, self.norm2, lambda h: self.cross_attn(h, memory_kv, cross_mask, fast_cross))
         y, _ = self.sublayer(y, self.norm3, lambda h: (self.ff(h), None))
         return y, new_cache, self_w, cross_w
+
+    def step(self, y: torch.Tensor, memory_kv, cross_mask: torch.Tensor, cache, capacity: int):
+        """The cached step: position ``t`` after the ``t`` in ``cache`` (:meth:`forward`'s result there).
+
+        One query attends with plain matmuls and the cache grows in place, with room for up
+        to ``capacity`` positions (:meth:`~seq2seq_lib.attention.MultiHeadAttention.forward_cached`).
+        ``y`` ``[B, 1, d_model]``, ``memory_kv`` each ``[B, h, S, d_k]``, ``cross_mask`` ``[B, 1, S]``,
+        ``cache`` keys and values ``[B, h, t, d_k]`` (``None`` at first) -> ``y`` ``[B, 1, d_model]``,
+        the new cache (``[B, h, t+1, d_k]`` each), cross-attention weights ``[B, h, 1, S]``.
+        """
+        y, new_cache = self.sublayer(y, self.norm1, lambda h: self.self_attn.forward_cached(h, cache, capacity))
+        y, cross_w = self.sublayer(y, self.norm2, lambda h: self.cross_attn.forward_one(h, *memory_kv, cross_mask))
+        y, _ = self.sublayer(y, self.norm3, lambda h: (self.ff(h), None))
+        return y, new_cache, cross_w
 
 
 class TransformerSeq2Seq(Seq2SeqModel):
@@ -219,33 +229,29 @@ class TransformerSeq2Seq(Seq2SeqModel):
             x, w = layer(x, mask[:, None, :], fast)
             weights.append(w)
         out = self.encoder_norm(x)
-        kv = tuple(layer.cross_attn.project_kv(out) for layer in self.decoder_layers)
+        # contiguous: each decoding step's matmuls then read them without a copy
+        kv = tuple(tuple(t.contiguous() for t in layer.cross_attn.project_kv(out)) for layer in self.decoder_layers)
         init_state = (src.new_zeros(src.size(0), 0), ())
         return Memory(outputs=out, mask=mask, init_state=init_state, keys=kv), weights
 
-    def decode(self, tgt: torch.Tensor, memory: Memory, start: int = 0, cache=None, fast: bool = True,
-               cross_weights: bool = False):
-        """Run the decoder stack over target positions ``start .. start+T-1``.
+    def decode(self, tgt: torch.Tensor, memory: Memory, fast: bool = True, cross_weights: bool = False):
+        """Run the decoder stack over every target position at once, under the causal mask.
 
         Args:
-            tgt: ``[B, T]`` target ids; ``cache``: per layer, the keys and values
-                of positions ``< start`` (``None`` when ``start`` is 0).
+            tgt: ``[B, T]`` target ids.
         Returns:
-            hidden states ``[B, T, d_model]``, the new cache, and per layer the
-            self-attention ``[B, h, T, start+T]`` and cross-attention ``[B, h, T, S]``
-            weights (``None`` when ``fast``; with ``cross_weights`` the last layer's
-            cross-attention weights are computed anyway).
+            hidden states ``[B, T, d_model]``, per layer the self-attention keys and
+            values of these positions, and per layer the self-attention ``[B, h, T, T]``
+            and cross-attention ``[B, h, T, S]`` weights (``None`` when ``fast``; with
+            ``cross_weights`` the last layer's cross-attention weights are computed anyway).
         """
-        y = self.embed(tgt, self.tgt_embed, start)
-        T = tgt.size(1)
-        # one new position attends to every cached one: no mask needed
-        self_mask = None if T == 1 else causal_mask(start + T, start, tgt.device)[None]
+        y, T = self.embed(tgt, self.tgt_embed), tgt.size(1)
+        self_mask = None if T == 1 else causal_mask(T, device=tgt.device)[None]  # one position: nothing to hide
         cross_mask = memory.mask[:, None, :]
         new_cache, self_ws, cross_ws = [], [], []
         last = len(self.decoder_layers) - 1
         for i, layer in enumerate(self.decoder_layers):
-            y, kv, sw, cw = layer(y, memory.keys[i], self_mask, cross_mask, cache[i] if cache else None, fast,
-                                  cross_weights and i == last)
+            y, kv, sw, cw = layer(y, memory.keys[i], self_mask, cross_mask, fast, cross_weights and i == last)
             new_cache.append(kv)
             self_ws.append(sw)
             cross_ws.append(cw)
@@ -258,8 +264,8 @@ class TransformerSeq2Seq(Seq2SeqModel):
             prev_tokens: ``[B]`` the previous output token (``<sos>`` at first).
             state: ``(prefix [B, t], cache)``.
             memory: from :meth:`encode`.
-            return_attention: compute the last layer's cross-attention weights
-                (on the readable path); ``False`` keeps every layer on the fast path.
+            return_attention: return the last layer's cross-attention weights (with the
+                cache they come free; without it ``False`` keeps every layer on the fast path).
         Returns:
             logits ``[B, V]``, the new state, and the last layer's cross-attention
             averaged over its heads ``[B, S]`` (``None`` unless ``return_attention``).
@@ -267,12 +273,18 @@ class TransformerSeq2Seq(Seq2SeqModel):
         prefix, cache = state
         t = prefix.size(1)
         prefix = torch.cat([prefix, prev_tokens[:, None]], 1)
-        if self.kv_cache:
-            h, cache, _, cross = self.decode(prev_tokens[:, None], memory, t, cache, cross_weights=return_attention)
+        if self.kv_cache:  # the new position only, reading the cached keys and values of the others
+            y, cross_mask, new_cache = self.embed(prev_tokens[:, None], self.tgt_embed, t), memory.mask[:, None, :], []
+            for i, layer in enumerate(self.decoder_layers):
+                y, kv, cross = layer.step(y, memory.keys[i], cross_mask, cache[i] if cache else None,
+                                          self.max_target_len)
+                new_cache.append(kv)
+            h, cache = self.decoder_norm(y), tuple(new_cache)
         else:  # recompute every position of the prefix
             h, _, _, cross = self.decode(prefix, memory, cross_weights=return_attention)
-        weights = cross[-1][:, :, -1].mean(1) if return_attention else None
-        return self.generator(h[:, -1]), (prefix, cache if self.kv_cache else ()), weights
+            cache, cross = (), cross[-1]
+        weights = cross[:, :, -1].mean(1) if return_attention else None
+        return self.generator(h[:, -1]), (prefix, cache), weights
 
     def forward(self, src: torch.Tensor, src_lens: torch.Tensor, tgt_in: torch.Tensor,
                 teacher_forcing: float = 1.0, fast: bool = True, return_attention: bool = False):
@@ -341,8 +353,7 @@ def copy_from_torch(model: TransformerSeq2Seq, ref: nn.Transformer) -> None:
 def _copy_attention(mine: MultiHeadAttention, theirs: nn.MultiheadAttention) -> None:
     for linear, w, b in zip((mine.W_q, mine.W_k, mine.W_v), theirs.in_proj_weight.chunk(3),
                             theirs.in_proj_bias.chunk(3)):
-        linear.weight.copy_(w)
-        linear.bias.copy_(b)
+        linear.load_state_dict({"weight": w, "bias": b})
     mine.W_o.load_state_dict(theirs.out_proj.state_dict())
 
 

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from seq2seq_lib import build_model, greedy_decode
-from seq2seq_lib.attention import BahdanauAttention, LuongAttention, masked_softmax
+from seq2seq_lib.attention import BahdanauAttention, LuongAttention, additive_score, masked_softmax
 from seq2seq_lib.rnn import Encoder
 from seq2seq_lib.rnn_attention import AttentionConfig
 
@@ -41,6 +41,16 @@ def test_masked_softmax_errors():
 
 
 # ---------------------------------------------------------------- attention modules
+def test_additive_score_equals_v_tanh_of_the_sum_with_its_gradients():
+    """``v^T tanh(q_i + k_j)``, computed with the faster ``2 sigmoid(2x) - 1``: values and gradients."""
+    q, k, v = (torch.randn(*shape, requires_grad=True) for shape in ((3, 4, 7), (3, 5, 7), (7,)))
+    fast = additive_score(q, k, v)
+    formula = torch.tanh(q[:, :, None, :] + k[:, None, :, :]) @ v  # [B, T, S]
+    torch.testing.assert_close(fast, formula, rtol=0, atol=2e-6)
+    for a, b in zip(torch.autograd.grad(fast.sum(), (q, k, v)), torch.autograd.grad(formula.sum(), (q, k, v))):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-5)
+
+
 def _keys(B=3, S=5, K=6):
     keys = torch.randn(B, S, K)
     mask = torch.arange(S)[None, :] < torch.tensor([5, 3, 1])[:, None]

@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from seq2seq_lib import RNNConfig, RNNSeq2Seq, build_model
-from seq2seq_lib.rnn import Encoder
+from seq2seq_lib.rnn import Encoder, make_rnn, rnn_step
 
 from .conftest import small_model
 
@@ -138,3 +138,25 @@ def test_reorder_selects_batch_rows(batch):
     torch.testing.assert_close(state[0][:, 0], memory.init_state[0][:, 2])
     torch.testing.assert_close(mem.outputs[2], memory.outputs[0])
     assert mem.mask.shape == (3, batch.src.size(1))
+
+
+@pytest.mark.parametrize("cell", ["gru", "lstm"])
+@pytest.mark.parametrize("num_layers", [1, 2])
+@pytest.mark.parametrize("training", [False, True])
+def test_rnn_step_equals_one_step_of_the_module(cell, num_layers, training):
+    """The cell-function step (decoders' fast single step) gives the module's output and state,
+    dropout between layers included; the GRU bit for bit (same ATen cell), the LSTM (oneDNN) to rounding."""
+    rnn = make_rnn(cell, 12, 8, num_layers, dropout=0.3).train(training)
+    x, h = torch.randn(5, 12, requires_grad=True), torch.randn(num_layers, 5, 8)
+    state = (h, torch.randn(num_layers, 5, 8)) if cell == "lstm" else h
+    torch.manual_seed(1)
+    out, new = rnn(x.unsqueeze(1), state)
+    torch.manual_seed(1)
+    step_out, step_new = rnn_step(rnn, x, state)
+    check = torch.testing.assert_close if cell == "lstm" else \
+        lambda a, b: torch.testing.assert_close(a, b, rtol=0, atol=0)
+    check(step_out, out.squeeze(1))
+    for a, b in zip(*(((s,) if cell == "gru" else s) for s in (step_new, new))):
+        check(a, b)
+    grads = [torch.autograd.grad(o.sum(), x)[0] for o in (step_out, out)]
+    torch.testing.assert_close(grads[0], grads[1])

@@ -8,7 +8,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from seq2seq_lib import build_model, count_parameters, greedy_decode, seed_everything
-from seq2seq_lib.attention import MultiHeadAttention, scaled_dot_product_attention
+from seq2seq_lib.attention import MultiHeadAttention, append_position, attend_one, scaled_dot_product_attention
 from seq2seq_lib.checkpoint import load_checkpoint, save_checkpoint
 from seq2seq_lib.metrics import sequence_nll
 from seq2seq_lib.train import lr_scheduler, noam, train_step
@@ -173,6 +173,86 @@ def test_cache_grows_one_position_per_step_and_reorders():
     a, _, _ = model.decode_step(prev[index], state2, memory2)
     b, _, _ = model.decode_step(prev, state, memory)
     torch.testing.assert_close(a, b[index])
+
+
+def test_attend_one_equals_the_readable_attention():
+    q, k, v = torch.randn(3, 2, 1, 8), torch.randn(3, 2, 6, 8), torch.randn(3, 2, 6, 8)
+    mask = (torch.arange(6)[None, :] < torch.tensor([6, 2, 1])[:, None])[:, None, None, :]
+    for m in (None, mask):
+        out, w = attend_one(q, k, v, m)
+        ref_out, ref_w = scaled_dot_product_attention(q, k, v, m)
+        torch.testing.assert_close(out, ref_out)
+        torch.testing.assert_close(w, ref_w)
+    assert (w[2, ..., 1:] == 0).all()
+
+
+def test_append_position_writes_in_place_and_copies_for_a_second_writer():
+    new = [torch.randn(2, 3, 1, 4) for _ in range(4)]
+    with torch.no_grad():
+        a = append_position(None, new[0], capacity=64)
+        b = append_position(a, new[1], capacity=64)
+        assert b.data_ptr() == a.data_ptr() and b.shape == (2, 3, 2, 4)  # the same buffer, no copy
+        c = append_position(b, new[2], capacity=64)
+        other = append_position(b, new[3], capacity=64)  # a second continuation of b: must not overwrite c
+        assert other.data_ptr() != c.data_ptr()
+        torch.testing.assert_close(c, torch.cat(new[:3], 2), rtol=0, atol=0)
+        torch.testing.assert_close(other, torch.cat([*new[:2], new[3]], 2), rtol=0, atol=0)
+        full = a
+        for _ in range(2):  # a buffer never grows past capacity
+            full = append_position(full, new[0], capacity=2)
+        assert full.shape[2] == 3 and full._base.size(2) == 3
+    with torch.enable_grad():  # with autograd: plain concatenation
+        grown = append_position(c, new[3].requires_grad_(), capacity=64)
+        assert grown._base is None and grown.requires_grad
+
+
+def test_branching_from_one_cached_state_leaves_both_continuations_exact():
+    """Two decode_steps from one state (as a search that tries two tokens would do) do not interfere."""
+    model = tiny()
+    src, lens = ragged()
+    memory = model.encode(src, lens)
+    state = memory.init_state
+    for tok in (1, 5, 6):
+        _, state, _ = model.decode_step(torch.full((4,), tok), state, memory)
+    first, state_a, _ = model.decode_step(torch.full((4,), 7), state, memory)
+    second, state_b, _ = model.decode_step(torch.full((4,), 8), state, memory)
+    model.kv_cache = False
+    for logits, tok, branch in ((first, 7, state_a), (second, 8, state_b)):
+        expected = model.decode(torch.tensor([[1, 5, 6, tok]] * 4), memory)[0][:, -1]
+        torch.testing.assert_close(logits, model.generator(expected), atol=1e-5, rtol=1e-5)
+        assert branch[0][:, -1].eq(tok).all()
+    k_a, k_b = state_a[1][0][0], state_b[1][0][0]
+    torch.testing.assert_close(k_a[:, :, :3], k_b[:, :, :3], rtol=0, atol=0)  # the shared prefix
+    assert not torch.equal(k_a[:, :, 3], k_b[:, :, 3])
+
+
+def test_cached_steps_under_autograd_equal_no_grad_and_train():
+    """With autograd on (scheduled sampling in training) the cache grows by concatenation: same logits,
+    and gradients reach every decoder layer."""
+    model = tiny()
+    src, lens = ragged()
+    tgt = torch.randint(3, V, (4, 6))
+    with torch.no_grad():
+        quiet = model.decoder_loop(tgt, model.encode(src, lens))
+    loud = model.decoder_loop(tgt, model.encode(src, lens))
+    torch.testing.assert_close(loud, quiet, rtol=0, atol=1e-6)
+    model = tiny(dropout=0.1).train()  # attention dropout on the one-query path too
+    sequence_nll(model(src, lens, tgt, teacher_forcing=0.5), tgt).backward()
+    for layer in model.decoder_layers:
+        assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in layer.self_attn.parameters())
+
+
+def test_return_attention_false_gives_the_same_logits():
+    model = tiny()
+    src, lens = ragged()
+    memory = model.encode(src, lens)
+    prev, a, b = torch.full((4,), 1), memory.init_state, memory.init_state
+    for _ in range(3):
+        la, a, w = model.decode_step(prev, a, memory)
+        lb, b, none = model.decode_step(prev, b, memory, return_attention=False)
+        assert none is None and w.shape == (4, 7)
+        torch.testing.assert_close(la, lb, rtol=0, atol=0)
+        prev = la.argmax(-1)
 
 
 # ---------------------------------------------------------------- nn.Transformer
