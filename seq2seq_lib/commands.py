@@ -131,7 +131,7 @@ def _resumed_args(args):
         if getattr(args, key, None) not in (None, False):
             setattr(saved, key, getattr(args, key))
     saved.out, saved.distributed = Path(args.resume), False
-    return saved, state, meta
+    return saved, state
 
 
 # ---------------------------------------------------------------- train
@@ -140,7 +140,7 @@ def train_command(args) -> dict | None:
     writes and returns the summary."""
     state = None
     if args.resume is not None:  # on one process (a --distributed run too: same global batches)
-        args, state, _ = _resumed_args(args)
+        args, state = _resumed_args(args)
     else:
         check_out_dir(args.out)
     env = init_distributed(args.device) if args.distributed else None
