@@ -4,6 +4,8 @@
     python -m seq2seq_lib train --resume runs/gru          # continue an interrupted run
     python -m seq2seq_lib evaluate --checkpoint runs/gru --task reversal
     python -m seq2seq_lib train --data train.tsv [--valid valid.tsv] --model lstm --out runs/mt
+    python -m seq2seq_lib train --task tatoeba --model transformer --out runs/tatoeba   # the shipped corpus
+    python -m seq2seq_lib evaluate --checkpoint runs/tatoeba --task tatoeba               # its test split
     python -m seq2seq_lib evaluate --checkpoint runs/mt --data test.tsv --beam 5 --predictions out.txt
     python -m seq2seq_lib translate --checkpoint runs/mt --beam 5 "The cat sleeps." < more_lines.txt
     torchrun --standalone --nproc_per_node 2 -m seq2seq_lib train --distributed --task reversal ...
@@ -25,6 +27,7 @@ from pathlib import Path
 from . import commands
 from .models import MODELS
 from .recipes import DATA_MAX_MINUTES, TASK_DEFAULTS
+from .tokenization import TEXT_TOKENIZERS
 
 #: minutes between two saves of the training state (``--save-every``)
 SAVE_EVERY_MINUTES = 5.0
@@ -56,11 +59,16 @@ LENGTH = number(int, 1, 10_000)
 
 def _task_args(p: argparse.ArgumentParser, defaults: bool) -> None:
     src = p.add_mutually_exclusive_group()
-    src.add_argument("--task", choices=["reversal", "translation"],
-                     help="a synthetic task: reversal, or English→French on the course's generated corpus")
+    src.add_argument("--task", choices=["reversal", "translation", "tatoeba"],
+                     help="reversal; English→French on the course's generated corpus (translation) or on "
+                          "the shipped Tatoeba corpus (tatoeba)")
     src.add_argument("--data", type=Path, help="tab-separated file: source<TAB>target per line")
-    for name, kind in (("vocab_size", number(int, 2, 10_000)), ("min_len", LENGTH), ("max_len", LENGTH)):
-        p.add_argument("--" + name.replace("_", "-"), type=kind, default=TASK_DEFAULTS[name] if defaults else None,
+    p.add_argument("--vocab-size", type=number(int, 2, 1_000_000),
+                   help=f"reversal: symbols (default {TASK_DEFAULTS['vocab_size']}" +
+                        ("" if defaults else ", or the checkpoint's") + "); text with --tokenizer bpe: subwords "
+                        "of the joint BPE vocabulary (default: the recipe's)")
+    for name in ("min_len", "max_len"):
+        p.add_argument("--" + name.replace("_", "-"), type=LENGTH, default=TASK_DEFAULTS[name] if defaults else None,
                        help=f"reversal task (default {TASK_DEFAULTS[name]}" + ("" if defaults else
                                                                                ", or the checkpoint's") + ")")
 
@@ -91,6 +99,9 @@ def _train_parser(sub) -> None:
     t = sub.add_parser("train", help="train a model and save a checkpoint directory (or --resume one)")
     _task_args(t, defaults=True)
     _model_args(t)
+    t.add_argument("--tokenizer", choices=list(TEXT_TOKENIZERS),
+                   help="text: bpe (byte-level subwords, no unknown words), word or char (default: the recipe's)")
+    t.add_argument("--max-words", type=POSITIVE, help="text: keep the pairs whose source has at most this many words")
     t.add_argument("--valid", type=Path, help="validation TSV (default: 5%% carved from --data)")
     t.add_argument("--valid-size", type=POSITIVE, default=TASK_DEFAULTS["test_size"], help="reversal validation pairs")
     t.add_argument("--bucket", action="store_true", help="length-bucketed batches (less padding)")
@@ -147,6 +158,11 @@ def check_args(args) -> None:
                                          ("--out", args.out)) if not ok]
         if missing:
             raise commands.UsageError(f"train needs {', '.join(missing)} (or --resume DIR to continue a run)")
+    if args.command == "train" and args.task == "reversal":
+        for flag in ("tokenizer", "max_words"):
+            if getattr(args, flag) is not None:
+                raise commands.UsageError(f"--{flag.replace('_', '-')} applies to text (--task translation, "
+                                          "--task tatoeba or --data), not to the reversal task")
     if args.command in ("train", "evaluate") and args.min_len is not None and args.max_len is not None \
             and args.min_len > args.max_len:
         raise commands.UsageError(f"--min-len {args.min_len} is larger than --max-len {args.max_len}")

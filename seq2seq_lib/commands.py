@@ -18,19 +18,20 @@ from pathlib import Path
 import torch
 
 from .checkpoint import CheckpointError, check_out_dir, load_checkpoint, save_checkpoint
-from .corpus import guess_tokenizer, read_tsv, tokenize_pairs
+from .corpus import read_tsv
 from .data import Seq2SeqDataset, make_loader, pad_sequences
 from .decode import decode_batch
 from .distributed import init_distributed
 from .grammar import translation_splits
 from .metrics import text_scores
 from .models import MODELS, build_model
-from .recipes import DATA_MAX_MINUTES, TRAIN_OPTIONS, data_epochs, recipe
+from .recipes import DATA_MAX_MINUTES, TASK_DEFAULTS, TRAIN_OPTIONS, data_epochs, recipe
 from .tasks import reversal_splits, task_vocab
+from .tatoeba import ATTRIBUTION, tatoeba_splits
+from .tokenization import TextTokenizer
 from .train import evaluate
 from .trainer import fit
 from .utils import count_parameters, pick_device, seed_everything
-from .vocab import Vocab, get_tokenizer
 
 #: model-size options of the command line -> their flag (checked against the model's config)
 SIZE_FLAGS = {"hidden_size": "--hidden-size", "emb_dim": "--emb-dim", "num_layers": "--layers",
@@ -62,38 +63,62 @@ def training_recipe(args) -> dict:
                              f"({config_cls.__name__} has no {key!r})")
         rec["model"][key] = value
     for key in TRAIN_OPTIONS:
-        if getattr(args, key, None) is not None:
+        if getattr(args, key, None) is not None and not (key == "vocab_size" and args.task == "reversal"):
             rec[key] = getattr(args, key)
+    if rec["tokenizer"] == "bpe" and rec["vocab_size"] is None:  # e.g. --task translation --tokenizer bpe
+        rec["vocab_size"] = recipe("data", "transformer")["vocab_size"]
     config_cls(src_vocab_size=8, tgt_vocab_size=8, **rec["model"], **fixed)  # its own checks, before any data
     return rec
 
 
 def training_sets(args, rec: dict):
-    """``(train, valid, src_vocab, tgt_vocab, meta)`` for ``--task`` or ``--data``."""
+    """``(train, valid, src_vocab, tgt_vocab, meta)`` for ``--task`` or ``--data``: token pairs, the
+    vocabularies, and the meta data the checkpoint keeps (with the tokenizer, so that ``evaluate``
+    and ``translate`` read text the same way)."""
     if args.task == "reversal":
-        train, valid = reversal_splits(rec["train_size"], args.valid_size, args.vocab_size, args.min_len,
+        vocab_size = args.vocab_size or TASK_DEFAULTS["vocab_size"]
+        train, valid = reversal_splits(rec["train_size"], args.valid_size, vocab_size, args.min_len,
                                        args.max_len, seed=args.seed)
-        meta = {"task": "reversal", "tokenizer": "space", "vocab_size": args.vocab_size, "min_len": args.min_len,
+        meta = {"task": "reversal", "tokenizer": "space", "vocab_size": vocab_size, "min_len": args.min_len,
                 "max_len": args.max_len, "train_size": rec["train_size"], "seed": args.seed}
-        return train, valid, task_vocab(args.vocab_size), task_vocab(args.vocab_size), meta
+        return train, valid, task_vocab(vocab_size), task_vocab(vocab_size), meta
     if args.task == "translation":
         train, valid, _ = translation_splits(n_train=rec["train_size"], seed=args.seed)
-        train, valid = tokenize_pairs(train), tokenize_pairs(valid)
-        meta = {"task": "translation", "tokenizer": "word-fr", "train_size": rec["train_size"], "seed": args.seed}
+        meta = {"task": "translation", "train_size": rec["train_size"], "seed": args.seed}
+    elif args.task == "tatoeba":
+        splits = tatoeba_splits(max_words=args.max_words, n_train=rec["train_size"])
+        train, valid = splits.train, splits.valid
+        meta = {"task": "tatoeba", "max_words": args.max_words, "train_size": rec["train_size"],
+                "corpus": ATTRIBUTION}
     else:
-        raw = read_tsv(args.data)
-        train = tokenize_pairs(raw)
+        train = _filtered(read_tsv(args.data), args.max_words, args.data)
         if args.valid:
-            valid = tokenize_pairs(read_tsv(args.valid))
+            valid = read_tsv(args.valid)
         else:
             n_valid = max(1, len(train) // 20) if len(train) >= 20 else 0
             train, valid = train[n_valid:], train[:n_valid]
-        meta = {"task": "data", "tokenizer": guess_tokenizer(t for _, t in raw), "train_file": str(args.data)}
-    return train, valid, Vocab.build(s for s, _ in train), Vocab.build(t for _, t in train), meta
+        meta = {"task": "data", "train_file": str(args.data), "max_words": args.max_words}
+    text = TextTokenizer.fit(rec["tokenizer"] or "word", train,
+                             rec["vocab_size"] if rec["tokenizer"] == "bpe" else None)
+    train, valid = text.tokenize_pairs(train), text.tokenize_pairs(valid)
+    meta.update(text.to_meta())
+    return (train, valid, *text.vocabularies(train), meta)
+
+
+def _filtered(pairs, max_words: int | None, path):
+    """The pairs whose source has at most ``max_words`` words (all of them for ``None``)."""
+    if max_words is None:
+        return pairs
+    kept = [(s, t) for s, t in pairs if len(s.split()) <= max_words]
+    if not kept:
+        raise UsageError(f"{path}: no sentence pair has a source of at most {max_words} words; "
+                         "raise --max-words or drop it")
+    return kept
 
 
 def evaluation_set(args, meta: dict):
-    """``(tokenised pairs, raw text pairs or None)`` for ``--task`` or ``--data``."""
+    """``(tokenised pairs, references or None)`` for ``--task`` or ``--data``; the references are
+    one string per pair, or, for ``--task tatoeba``, every translation of each test sentence."""
     if args.task and meta.get("task") != args.task:
         raise UsageError(f"checkpoint {args.checkpoint} was not trained on the {args.task} task "
                          f"(it was trained on {meta.get('task', 'unknown data')})")
@@ -106,11 +131,15 @@ def evaluation_set(args, meta: dict):
         if opts["min_len"] > opts["max_len"]:
             raise UsageError(f"--min-len {opts['min_len']} is larger than --max-len {opts['max_len']}")
         return reversal_splits(meta["train_size"], args.test_size, **opts, seed=meta["seed"])[1], None
+    refs = None
     if args.task == "translation":  # the test split of the corpus the model was trained on
         raw = translation_splits(n_train=meta["train_size"], seed=meta["seed"])[2]
+    elif args.task == "tatoeba":
+        splits = tatoeba_splits(max_words=meta.get("max_words"))
+        raw, refs = splits.test, splits.test_refs
     else:
         raw = read_tsv(args.data)
-    return tokenize_pairs(raw), raw
+    return TextTokenizer.from_meta(meta).tokenize_pairs(raw), refs or [t for _, t in raw]
 
 
 def _options(args) -> dict:
@@ -198,19 +227,32 @@ def interrupted_message(args) -> str:
 
 
 # ---------------------------------------------------------------- evaluate and translate
+#: characters that end a line for ``str.splitlines``: a byte-level model can write them (one output = one line)
+_LINE_BREAKS = str.maketrans({c: " " for c in "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"})
+
+
+def one_line(text: str) -> str:
+    """``text`` with every line break made a space, so that each output stays on its own line."""
+    return text.translate(_LINE_BREAKS)
+
+
 def evaluate_command(args) -> dict:
-    """Score a checkpoint on a task's held-out set or a TSV file (BLEU and chrF for text)."""
+    """Score a checkpoint on a task's held-out set or a TSV file (BLEU and chrF for text: against
+    the first reference, and, where the corpus has several, against all of them: ``*_multi``)."""
     device = pick_device(args.device)
     model, src_vocab, tgt_vocab, meta = load_checkpoint(args.checkpoint, device)
-    pairs, raw = evaluation_set(args, meta)
-    detok = get_tokenizer(meta.get("tokenizer", "word"))[1]
+    pairs, refs = evaluation_set(args, meta)
     loader = make_loader(Seq2SeqDataset.from_pairs(pairs, src_vocab, tgt_vocab), args.batch_size)
     scores, preds = evaluate(model, loader, device, return_predictions=True, beam=args.beam)
-    lines = [detok(tgt_vocab.decode(p)) for p in preds]
+    text = TextTokenizer.from_meta(meta)
+    lines = [text.detokenize(tgt_vocab.decode(p)) for p in preds]
+    if refs is not None:  # text: corpus BLEU and chrF against the reference sentences
+        single = [r if isinstance(r, str) else r[0] for r in refs]
+        scores.update(text_scores(lines, single))
+        if any(not isinstance(r, str) and len(r) > 1 for r in refs):
+            scores.update({k + "_multi": v for k, v in text_scores(lines, refs).items()})
     if args.predictions:
-        args.predictions.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
-    if raw is not None:  # text: corpus BLEU and chrF against the reference sentences
-        scores.update(text_scores(lines, [t for _, t in raw]))
+        args.predictions.write_text("".join(one_line(line) + "\n" for line in lines), encoding="utf-8")
     return {**scores, "beam": args.beam, "checkpoint": str(args.checkpoint)}
 
 
@@ -218,18 +260,18 @@ def translate_command(args) -> list[str]:
     """Decode each input sentence with the checkpoint; returns the output lines."""
     device = pick_device(args.device)
     model, src_vocab, tgt_vocab, meta = load_checkpoint(args.checkpoint, device)
-    tokenize, detok = get_tokenizer(meta.get("tokenizer", "word"))
+    text = TextTokenizer.from_meta(meta)
     sentences = args.sentences or [line.rstrip("\n") for line in sys.stdin if line.strip()]
     if not sentences:
         raise UsageError("nothing to translate: give sentences as arguments or lines on stdin")
     outputs = []
     for start in range(0, len(sentences), 64):
-        chunk = [tokenize(s) for s in sentences[start:start + 64]]
+        chunk = text.tokenize(sentences[start:start + 64])
         for i, toks in enumerate(chunk):
             if not toks:
                 raise UsageError(f"input sentence {start + i + 1} has no tokens")
         ids = [src_vocab.encode(toks) for toks in chunk]
         lens = torch.tensor([len(x) for x in ids])
         hyps = decode_batch(model, pad_sequences(ids).to(device), lens.to(device), beam=args.beam)
-        outputs += [detok(tgt_vocab.decode(h)) for h in hyps]
+        outputs += [one_line(text.detokenize(tgt_vocab.decode(h))) for h in hyps]
     return outputs

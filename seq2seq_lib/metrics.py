@@ -87,17 +87,32 @@ def exact_match_by_length(predictions: Sequence[Sequence], references: Sequence[
 
 
 # ---------------------------------------------------------------- BLEU and chrF (sacrebleu)
-def _sacrebleu(metric, hypotheses: Sequence[str], references: Sequence[str]) -> dict:
-    """``{"score", "signature"}`` of a sacrebleu corpus metric, one reference per output."""
+def reference_streams(references: Sequence[str] | Sequence[Sequence[str]]) -> list[list[str | None]]:
+    """sacrebleu's reference streams: one stream for one reference per output, or, when each
+    entry is a list of references (several translations of one sentence), stream ``k`` holding
+    each sentence's ``k``-th reference and ``None`` where a sentence has fewer."""
+    if all(isinstance(r, str) for r in references):
+        return [list(references)]
+    if not all(isinstance(r, (list, tuple)) and r and all(isinstance(x, str) for x in r) for r in references):
+        raise ValueError("references must be strings, or non-empty lists of strings (several per output)")
+    n = max(len(r) for r in references)
+    return [[r[k] if k < len(r) else None for r in references] for k in range(n)]
+
+
+def _sacrebleu(metric, hypotheses: Sequence[str], references) -> dict:
+    """``{"score", "signature"}`` of a sacrebleu corpus metric."""
     _check_pairs(hypotheses, references)
-    return {"score": metric.corpus_score(list(hypotheses), [list(references)]).score,
+    return {"score": metric.corpus_score(list(hypotheses), reference_streams(references)).score,
             "signature": str(metric.get_signature())}
 
 
-def bleu(hypotheses: Sequence[str], references: Sequence[str]) -> dict:
+def bleu(hypotheses: Sequence[str], references: Sequence[str] | Sequence[Sequence[str]]) -> dict:
     """Corpus BLEU (Papineni et al., 2002) through sacrebleu, with its signature.
 
-    Args: detokenised output and reference sentences, one reference per output.
+    Args: detokenised output sentences and their references: one string per output, or a
+    list of strings per output (multi-reference BLEU: an n-gram counts if any reference
+    has it, up to the largest count in one reference; the brevity penalty uses, per
+    sentence, the reference length closest to the output's).
     Returns: ``{"score": 0..100, "signature": "nrefs:1|case:mixed|..."}``.
     Report the signature with the score: BLEU depends on the tokenisation and
     settings, and the signature says which were used (Post, 2018).
@@ -107,15 +122,17 @@ def bleu(hypotheses: Sequence[str], references: Sequence[str]) -> dict:
     return _sacrebleu(BLEU(), hypotheses, references)
 
 
-def chrf(hypotheses: Sequence[str], references: Sequence[str]) -> dict:
-    """Corpus chrF (Popović, 2015): an F-score over character n-grams, through sacrebleu."""
+def chrf(hypotheses: Sequence[str], references: Sequence[str] | Sequence[Sequence[str]]) -> dict:
+    """Corpus chrF (Popović, 2015): an F-score over character n-grams, through sacrebleu
+    (with several references, each sentence is scored against its best-matching one)."""
     from sacrebleu.metrics import CHRF
 
     return _sacrebleu(CHRF(), hypotheses, references)
 
 
-def text_scores(hypotheses: Sequence[str], references: Sequence[str]) -> dict:
-    """BLEU and chrF with their signatures: ``bleu``, ``chrf``, ``bleu_signature``, ``chrf_signature``."""
+def text_scores(hypotheses: Sequence[str], references: Sequence[str] | Sequence[Sequence[str]]) -> dict:
+    """BLEU and chrF with their signatures: ``bleu``, ``chrf``, ``bleu_signature``, ``chrf_signature``
+    (``references``: one string per output, or a list of references per output)."""
     b, c = bleu(hypotheses, references), chrf(hypotheses, references)
     return {"bleu": b["score"], "chrf": c["score"], "bleu_signature": b["signature"],
             "chrf_signature": c["signature"]}

@@ -46,12 +46,17 @@ class TransformerConfig:
     max_len: int = 256
     #: the output layer reuses the target embedding matrix (Press & Wolf, 2017)
     tie_embeddings: bool = False
+    #: one embedding matrix for source and target (a joint vocabulary: ``src_vocab_size == tgt_vocab_size``)
+    joint_embeddings: bool = False
 
     def __post_init__(self):
         if self.d_model % self.n_heads:
             raise ValueError(f"d_model ({self.d_model}) must be divisible by n_heads ({self.n_heads})")
         if self.d_model % 2:
             raise ValueError(f"the sinusoidal encoding pairs sin and cos: d_model must be even, got {self.d_model}")
+        if self.joint_embeddings and self.src_vocab_size != self.tgt_vocab_size:
+            raise ValueError(f"joint_embeddings needs one vocabulary for both sides, got {self.src_vocab_size} "
+                             f"source and {self.tgt_vocab_size} target tokens (use a joint BPE vocabulary)")
         if not 0.0 <= self.dropout < 1.0:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
 
@@ -206,6 +211,8 @@ class TransformerSeq2Seq(Seq2SeqModel):
         with torch.no_grad():
             self.src_embed.weight[PAD].zero_()
             self.tgt_embed.weight[PAD].zero_()
+        if c.joint_embeddings:
+            self.src_embed.weight = self.tgt_embed.weight
         if c.tie_embeddings:
             self.generator.weight = self.tgt_embed.weight
         #: decode_step reuses the keys and values of the prefix (False: recompute them at every step)
