@@ -45,3 +45,52 @@ def show_runtime(chapter: str, device: str = "cpu"):
     from IPython.display import Markdown, display
 
     display(Markdown(runtime_line(chapter, str(device))))
+
+
+# ---------------------------------------------------------------- models trained once for the book
+#: the models chapters load instead of training them in the page: name -> ``train`` options
+BOOK_MODELS = {"tatoeba-transformer": ["--task", "tatoeba", "--model", "transformer"]}
+
+
+def _model_key(argv: list[str]) -> str:
+    """A digest of the library's sources (recipes, shipped corpus included) and the options."""
+    import hashlib
+
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256(json.dumps(argv).encode())
+    for path in sorted(p for p in package.rglob("*") if p.is_file() and p.suffix in (".py", ".xz")):
+        digest.update(path.relative_to(package).as_posix().encode() + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def book_model_dir(name: str) -> Path:
+    """Where the book keeps model ``name``: ``_build/models/NAME-KEY`` in a checkout of the book,
+    else the cache (``$SEQ2SEQ_CACHE/models``); ``KEY`` changes with the library and the options."""
+    from .corpus import cache_dir
+
+    if name not in BOOK_MODELS:
+        raise ValueError(f"unknown book model {name!r}; choose one of {', '.join(BOOK_MODELS)}")
+    root = find_book_root()
+    base = root / "_build" / "models" if root is not None else cache_dir() / "models"
+    return base / f"{name}-{_model_key(BOOK_MODELS[name])}"
+
+
+def trained_checkpoint(name: str, quiet: bool = False) -> Path:
+    """The checkpoint of book model ``name``, trained by ``python -m seq2seq_lib train`` with the
+    options of :data:`BOOK_MODELS` the first time it is needed (``make models`` does it before the
+    chapters run) and reused until the library changes."""
+    from .cli import main
+
+    out = book_model_dir(name)
+    if not (out / "checkpoint.json").is_file():
+        if not quiet:
+            print(f"training {name} once (a few minutes on a CPU) into {out} ...", flush=True)
+        status = main(["train", *BOOK_MODELS[name], "--out", str(out), "--quiet"])
+        if status != 0:
+            raise RuntimeError(f"training the book model {name} failed (exit status {status})")
+    return out
+
+
+if __name__ == "__main__":  # python -m seq2seq_lib.book: train every book model that is missing
+    for _name in BOOK_MODELS:
+        print(trained_checkpoint(_name))

@@ -129,7 +129,8 @@ def build_parser() -> argparse.ArgumentParser:
     e = sub.add_parser("evaluate", help="score a checkpoint; prints one JSON line")
     e.add_argument("--checkpoint", type=Path, required=True)
     _task_args(e, defaults=False)
-    e.add_argument("--test-size", type=POSITIVE, default=TASK_DEFAULTS["test_size"])
+    e.add_argument("--test-size", type=POSITIVE, help=f"reversal: held-out pairs (default "
+                   f"{TASK_DEFAULTS['test_size']}); tatoeba: score only the first N test sentences (default: all)")
     e.add_argument("--predictions", type=Path, help="write one detokenised output line per input")
     e.add_argument("--batch-size", type=POSITIVE, default=256)
     e.add_argument("--beam", type=number(int, 1, 100), default=1, help="beam size (default 1: greedy decoding)")

@@ -65,6 +65,9 @@ def training_recipe(args) -> dict:
     for key in TRAIN_OPTIONS:
         if getattr(args, key, None) is not None and not (key == "vocab_size" and args.task == "reversal"):
             rec[key] = getattr(args, key)
+    if args.vocab_size is not None and args.task != "reversal" and rec["tokenizer"] != "bpe":
+        raise UsageError(f"--vocab-size sets the size of a BPE vocabulary; the {rec['tokenizer']!r} tokenizer "
+                         "keeps every token of the training set (drop --vocab-size or use --tokenizer bpe)")
     if rec["tokenizer"] == "bpe" and rec["vocab_size"] is None:  # e.g. --task translation --tokenizer bpe
         rec["vocab_size"] = recipe("data", "transformer")["vocab_size"]
     config_cls(src_vocab_size=8, tgt_vocab_size=8, **rec["model"], **fixed)  # its own checks, before any data
@@ -130,13 +133,14 @@ def evaluation_set(args, meta: dict):
                              f"({meta['vocab_size']}); drop --vocab-size")
         if opts["min_len"] > opts["max_len"]:
             raise UsageError(f"--min-len {opts['min_len']} is larger than --max-len {opts['max_len']}")
-        return reversal_splits(meta["train_size"], args.test_size, **opts, seed=meta["seed"])[1], None
+        test_size = args.test_size or TASK_DEFAULTS["test_size"]
+        return reversal_splits(meta["train_size"], test_size, **opts, seed=meta["seed"])[1], None
     refs = None
     if args.task == "translation":  # the test split of the corpus the model was trained on
         raw = translation_splits(n_train=meta["train_size"], seed=meta["seed"])[2]
     elif args.task == "tatoeba":
         splits = tatoeba_splits(max_words=meta.get("max_words"))
-        raw, refs = splits.test, splits.test_refs
+        raw, refs = splits.test[:args.test_size], splits.test_refs[:args.test_size]
     else:
         raw = read_tsv(args.data)
     return TextTokenizer.from_meta(meta).tokenize_pairs(raw), refs or [t for _, t in raw]
@@ -250,7 +254,8 @@ def evaluate_command(args) -> dict:
         single = [r if isinstance(r, str) else r[0] for r in refs]
         scores.update(text_scores(lines, single))
         if any(not isinstance(r, str) and len(r) > 1 for r in refs):
-            scores.update({k + "_multi": v for k, v in text_scores(lines, refs).items()})
+            multi = text_scores(lines, refs)  # keys bleu_multi, bleu_multi_signature, chrf_multi, ...
+            scores.update({k.replace("bleu", "bleu_multi").replace("chrf", "chrf_multi"): v for k, v in multi.items()})
     if args.predictions:
         args.predictions.write_text("".join(one_line(line) + "\n" for line in lines), encoding="utf-8")
     return {**scores, "beam": args.beam, "checkpoint": str(args.checkpoint)}

@@ -48,7 +48,7 @@ RECIPES = {
                                    model={"emb_dim": 128, "hidden_size": 256}) for name in _ATTENTIONAL},
     # real text (--data, --task tatoeba): joint byte-level BPE, a small model that makes many cheap
     # updates in the time budget (README: how it was chosen)
-    ("data", "transformer"): dict(epochs=None, batch_size=64, lr=3e-3, label_smoothing=0.1, tokenizer="bpe",
+    ("data", "transformer"): dict(epochs=None, batch_size=32, lr=3e-3, label_smoothing=0.1, tokenizer="bpe",
                                   vocab_size=2000, model={**_TRANSFORMER, "d_model": 128, "d_ff": 512,
                                                           "dropout": 0.0, "tie_embeddings": True}),
 }

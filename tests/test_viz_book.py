@@ -149,3 +149,21 @@ def test_use_book_style_sets_the_shared_rcparams():
     with plt.rc_context():
         use_book_style()
         assert all(plt.rcParams[k] == v for k, v in BOOK_STYLE.items())
+
+
+def test_book_models_are_trained_once_and_keyed_on_their_options(tmp_path, monkeypatch, capsys):
+    from seq2seq_lib import book
+
+    monkeypatch.chdir(tmp_path)  # no book root above: the cache folder is used
+    monkeypatch.setenv("SEQ2SEQ_CACHE", str(tmp_path / "cache"))
+    tiny = ["--task", "reversal", "--model", "gru", "--train-size", "200", "--epochs", "1", "--hidden-size", "8",
+            "--emb-dim", "4", "--max-len", "5"]
+    monkeypatch.setitem(book.BOOK_MODELS, "tiny", tiny)
+    first = book.trained_checkpoint("tiny")
+    assert (first / "checkpoint.json").is_file() and first.parent == tmp_path / "cache" / "models"
+    stamp = (first / "model.pt").stat().st_mtime_ns
+    assert book.trained_checkpoint("tiny") == first and (first / "model.pt").stat().st_mtime_ns == stamp  # reused
+    monkeypatch.setitem(book.BOOK_MODELS, "tiny", [*tiny, "--seed", "1"])
+    assert book.book_model_dir("tiny") != first  # other options, another model
+    with pytest.raises(ValueError, match="unknown book model"):
+        book.book_model_dir("nope")

@@ -97,3 +97,12 @@ def test_a_torch_1_is_not_accepted(tmp_path, wheel):
     would_install = result.stdout.split("Would install")[-1] if result.returncode == 0 else ""
     assert ("torch-2." in would_install) or (result.returncode != 0 and "torch>=2.1" in result.stderr), result
     assert torch_version(python) == "1.13.1"  # a dry run changes nothing
+
+
+def test_the_wheel_ships_the_corpus_with_its_licence(wheel):
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert {"seq2seq_lib/corpora/tatoeba-fra-eng-short.tsv.xz", "seq2seq_lib/corpora/README.md",
+            "seq2seq_lib/corpora/ABOUT.txt"} <= names
+    readme = zipfile.ZipFile(wheel).read("seq2seq_lib/corpora/README.md").decode()
+    assert "CC BY 2.0" in readme and "tatoeba.org" in readme and "manythings.org/anki" in readme
+    assert "contains errors" in readme
