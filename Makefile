@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 VENDOR := _vendor/require.js _vendor/jupyter-widgets/embed-amd.js _vendor/mathjax/tex-mml-chtml.js
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: book book-student test lint unit notebooks build browser bench runtimes clean venv
+.PHONY: book book-student test lint unit notebooks models build browser bench runtimes clean venv
 
 venv: $(STAMP)
 
@@ -26,7 +26,12 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml
 $(VENDOR) &: scripts/vendor_js.sh
 	bash scripts/vendor_js.sh _vendor
 
-book: $(STAMP) $(VENDOR)
+# The models chapters load instead of training them in the page (chapter 10): trained once by the
+# CLI into _build/models, keyed on the library's sources and the options (about 8 minutes on 2 cores).
+models: $(STAMP)
+	$(BIN)/python -m seq2seq_lib.book
+
+book: $(STAMP) $(VENDOR) models
 	$(BIN)/jupyter-book build -W -n --keep-going .
 	@echo "Book built: open _build/html/index.html"
 
@@ -48,7 +53,7 @@ unit: $(STAMP)
 
 NBVAL := --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-notebooks: $(STAMP)
+notebooks: $(STAMP) models
 	$(BIN)/pytest chapters $(NBVAL) -q
 
 browser: $(STAMP)
@@ -60,6 +65,7 @@ browser: $(STAMP)
 test: $(STAMP) $(VENDOR)
 	$(MAKE) lint
 	$(BIN)/pytest tests --ignore=tests/book -q
+	$(MAKE) models
 	mkdir -p _build
 	@echo "building the book in the background (log: _build/book.log) while nbval runs the chapters"
 	OMP_NUM_THREADS=1 $(BIN)/jupyter-book build -W -n --keep-going . > _build/book.log 2>&1 & book=$$!; \

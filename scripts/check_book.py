@@ -28,7 +28,8 @@ KNOWN_PAGE_ERRORS = ("Identifier 'THEBE_JS_URL' has already been declared",)
 # Pages that must show explorers: page stem -> (explorers, dropdowns in all), at least.
 REQUIRED_EXPLORERS = {"02_vanilla_encoder_decoder": (1, 1), "05_bahdanau_attention": (1, 1),
                       "06_luong_attention": (1, 2), "07_transformer": (1, 4),
-                      "08_translation": (1, 2), "09_decoding": (1, 2)}
+                      "08_translation": (1, 2), "09_decoding": (1, 2),
+                      "10_real_translation": (1, 1)}
 
 
 def ensure_chromium() -> bool:

@@ -27,6 +27,16 @@ PAGES = ["intro.md", "notation.md", "bibliography.md", "references.bib", "runtim
 SOLUTION = re.compile(r"^(?P<fence>`{3,})\{solution\}.*?^(?P=fence)[ \t]*$\n?", re.M | re.S)
 
 
+# A solution inside a code cell (nbgrader's markers): the student edition keeps the stub around it.
+CODE_SOLUTION = re.compile(r"^(?P<indent>[ \t]*)### BEGIN SOLUTION\n.*?^[ \t]*### END SOLUTION[ \t]*$", re.M | re.S)
+
+
+def stub_code(source: str) -> str:
+    """The code with each marked solution replaced by a ``raise NotImplementedError``."""
+    return CODE_SOLUTION.sub(lambda m: f'{m["indent"]}raise NotImplementedError("fill in this function")',
+                             source)
+
+
 def strip_solutions(markdown: str) -> str:
     """The Markdown without its ``{solution}`` blocks."""
     return SOLUTION.sub("", markdown)
@@ -39,6 +49,8 @@ def student_notebook(nb: dict) -> dict:
         source = "".join(cell["source"])
         if cell["cell_type"] == "markdown" and "{solution}" in source:
             cell["source"] = strip_solutions(source)
+        elif cell["cell_type"] == "code" and "### BEGIN SOLUTION" in source:
+            cell["source"], cell["outputs"] = stub_code(source), []
         elif cell["cell_type"] == "code" and source.startswith("# Auto-check"):
             tags = cell.setdefault("metadata", {}).setdefault("tags", [])
             tags += [t for t in ("hide-input", "remove-output") if t not in tags]

@@ -47,9 +47,37 @@ def show_runtime(chapter: str, device: str = "cpu"):
     display(Markdown(runtime_line(chapter, str(device))))
 
 
+class _Text(str):
+    """A string whose plain-text form is itself (a glued ``str`` would show its quotes)."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+def glue(name: str, value, fmt: str = ""):
+    """Record ``value`` (formatted with ``fmt``) for ``{glue:text}`name``` in the chapter's prose.
+
+    Uses myst-nb's ``glue`` when it is installed (the book build); elsewhere (Colab) the value
+    is ignored, so a chapter runs anywhere. Returns nothing (a cell may end with it).
+    """
+    text = _Text(format(value, fmt))
+    try:
+        from myst_nb import glue as myst_glue
+    except ImportError:
+        return
+    myst_glue(name, text, display=False)
+
+
 # ---------------------------------------------------------------- models trained once for the book
 #: the models chapters load instead of training them in the page: name -> ``train`` options
 BOOK_MODELS = {"tatoeba-transformer": ["--task", "tatoeba", "--model", "transformer"]}
+#: chapter 10's race, words against subwords: one small Transformer, the same 20,000 training pairs
+#: and the same 625 updates (one epoch of batches of 32) for each tokenizer and seed
+RACE_OPTIONS = ["--task", "tatoeba", "--model", "transformer", "--train-size", "20000", "--epochs", "1",
+                "--d-model", "64", "--ff", "256", "--layers", "1", "--max-minutes", "30"]
+for _tokenizer in ("word", "bpe"):
+    for _seed in range(3):
+        BOOK_MODELS[f"race-{_tokenizer}-{_seed}"] = [*RACE_OPTIONS, "--tokenizer", _tokenizer, "--seed", str(_seed)]
 
 
 def _model_key(argv: list[str]) -> str:
@@ -58,7 +86,9 @@ def _model_key(argv: list[str]) -> str:
 
     package = Path(__file__).resolve().parent
     digest = hashlib.sha256(json.dumps(argv).encode())
-    for path in sorted(p for p in package.rglob("*") if p.is_file() and p.suffix in (".py", ".xz")):
+    unused = {package / "book.py", package / "viz.py"}  # training imports neither
+    for path in sorted(p for p in package.rglob("*") if p.is_file() and p.suffix in (".py", ".xz")
+                       and p not in unused):
         digest.update(path.relative_to(package).as_posix().encode() + path.read_bytes())
     return digest.hexdigest()[:12]
 

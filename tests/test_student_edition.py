@@ -38,3 +38,18 @@ def test_every_chapter_loses_its_solutions_and_keeps_its_exercises(path):
               if c["cell_type"] == "code" and "".join(c["source"]).startswith("# Auto-check")]
     assert checks, "every chapter has an auto-checked exercise"
     assert all("remove-output" in c["metadata"]["tags"] for c in checks)
+
+
+def test_a_code_solution_becomes_a_stub_that_the_auto_check_rejects():
+    source = ("# Solution to exercise e.\ndef double(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n"
+              "    ### END SOLUTION\n")
+    nb = {"cells": [{"cell_type": "code", "metadata": {}, "outputs": [{"output_type": "stream"}],
+                     "source": source}]}
+    cell = student_edition.student_notebook(nb)["cells"][0]
+    assert "2 * x" not in cell["source"] and cell["outputs"] == []
+    namespace = {}
+    exec(cell["source"], namespace)
+    with pytest.raises(NotImplementedError, match="fill in"):
+        namespace["double"](3)
+    exec(source, namespace)
+    assert namespace["double"](3) == 6

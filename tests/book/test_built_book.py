@@ -33,6 +33,7 @@ def test_chapter_was_executed_and_every_figure_exists(doc):
     assert "cell_output" in html, f"{doc}: no cell outputs (was it executed?)"
     text = re.sub(r"<[^>]+>", " ", html)
     assert "Run time." in text and "This run took" in text
+    assert "{glue" not in text and "glue:text" not in text, f"{doc}: a glue reference was left unresolved"
 
 
 @pytest.mark.parametrize("doc", CHAPTERS)
