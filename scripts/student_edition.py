@@ -57,6 +57,19 @@ def student_notebook(nb: dict) -> dict:
     return nb
 
 
+def restore_glue(nb: dict, glue_file: Path) -> dict:
+    """Put back the glue records myst-nb took out of the executed notebook (it keeps them in
+    ``NAME.glue.json``), so that the unexecuted student build can resolve ``{glue:text}`` roles."""
+    if not glue_file.is_file():
+        return nb
+    cell = next(c for c in nb["cells"] if c["cell_type"] == "code"
+                and "remove-cell" not in c.get("metadata", {}).get("tags", []))
+    for record in json.loads(glue_file.read_text()).values():
+        prefix = record["metadata"]["scrapbook"].get("mime_prefix", "")
+        cell["outputs"].append({**record, "data": {prefix + k: v for k, v in record["data"].items()}})
+    return nb
+
+
 def write_sources(executed: Path, out: Path) -> None:
     if not executed.is_dir():
         raise SystemExit(f"{executed} not found: build the book first (make book)")
@@ -75,7 +88,7 @@ def write_sources(executed: Path, out: Path) -> None:
         done = executed / "chapters" / chapter.name
         if not done.is_file():
             raise SystemExit(f"{done} not found: the main build did not execute {chapter.name}")
-        nb = student_notebook(json.loads(done.read_text()))
+        nb = restore_glue(student_notebook(json.loads(done.read_text())), done.with_suffix(".glue.json"))
         (out / "chapters" / chapter.name).write_text(json.dumps(nb, indent=1, ensure_ascii=False))
 
 

@@ -53,3 +53,15 @@ def test_a_code_solution_becomes_a_stub_that_the_auto_check_rejects():
         namespace["double"](3)
     exec(source, namespace)
     assert namespace["double"](3) == 6
+
+
+def test_glue_records_come_back_for_the_unexecuted_build(tmp_path):
+    record = {"output_type": "display_data", "data": {"text/plain": "25.0"},
+              "metadata": {"scrapbook": {"name": "bleu", "mime_prefix": "application/papermill.record/"}}}
+    (tmp_path / "ch.glue.json").write_text(json.dumps({"bleu": record}))
+    nb = {"cells": [{"cell_type": "code", "metadata": {"tags": ["remove-cell"]}, "outputs": [], "source": ""},
+                    {"cell_type": "code", "metadata": {}, "outputs": [], "source": "x = 1"}]}
+    out = student_edition.restore_glue(nb, tmp_path / "ch.glue.json")
+    assert out["cells"][0]["outputs"] == []
+    assert out["cells"][1]["outputs"][0]["data"] == {"application/papermill.record/text/plain": "25.0"}
+    assert student_edition.restore_glue(nb, tmp_path / "missing.glue.json") is nb
