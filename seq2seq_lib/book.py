@@ -47,20 +47,13 @@ def show_runtime(chapter: str, device: str = "cpu"):
     display(Markdown(runtime_line(chapter, str(device))))
 
 
-class _Text(str):
-    """A string whose plain-text form is itself (a glued ``str`` would show its quotes)."""
-
-    def __repr__(self) -> str:
-        return str(self)
-
-
 def glue(name: str, value, fmt: str = ""):
     """Record ``value`` (formatted with ``fmt``) for ``{glue:text}`name``` in the chapter's prose.
 
     Uses myst-nb's ``glue`` when it is installed (the book build); elsewhere (Colab) the value
     is ignored, so a chapter runs anywhere. Returns nothing (a cell may end with it).
     """
-    text = _Text(format(value, fmt))
+    text = format(value, fmt)  # a str: myst-nb's {glue:text} shows it without its quotes
     try:
         from myst_nb import glue as myst_glue
     except ImportError:

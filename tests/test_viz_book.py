@@ -167,3 +167,17 @@ def test_book_models_are_trained_once_and_keyed_on_their_options(tmp_path, monke
     assert book.book_model_dir("tiny") != first  # other options, another model
     with pytest.raises(ValueError, match="unknown book model"):
         book.book_model_dir("nope")
+
+
+def test_glue_records_the_formatted_text_that_myst_nb_pastes(monkeypatch):
+    import myst_nb
+    from myst_nb.core.variables import format_plain_text
+
+    from seq2seq_lib import book
+
+    seen = {}
+    monkeypatch.setattr(myst_nb, "glue", lambda name, value, display: seen.update({name: value}))
+    assert book.glue("n_pairs", 121553, ",") is None
+    book.glue("bleu", 25.04, ".1f")
+    assert seen == {"n_pairs": "121,553", "bleu": "25.0"}
+    assert format_plain_text(repr(seen["n_pairs"]), "s") == "121,553"  # not the tuple (121, 553)
