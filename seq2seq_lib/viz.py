@@ -78,6 +78,7 @@ def plot_by_length(curves: Mapping[str, Mapping[int, float]], ylabel: str = "exa
         lengths = sorted(curve)
         ax.plot(lengths, [curve[n] for n in lengths], marker="o", markersize=3, label=name)
     ax.set_xlabel("source length (tokens)")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel(ylabel)
     ax.set_ylim(-0.03, 1.03)
     ax.grid(alpha=0.3)

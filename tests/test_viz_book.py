@@ -37,6 +37,9 @@ def test_plot_history_explains_a_missing_metric():
 
 def test_plot_by_length_and_png():
     fig = plot_by_length({"gru": {4: 1.0, 5: 0.5}}, train_range=(4, 5))
+    fig.canvas.draw()
+    ticks = [t for t in fig.axes[0].get_xticks() if 3.5 <= t <= 5.5]
+    assert ticks and all(float(t).is_integer() for t in ticks), "lengths are whole numbers"
     assert figure_png(fig).startswith(b"\x89PNG")
 
 

@@ -69,6 +69,13 @@ def test_widget_and_math_javascript_is_served_locally():
     assert (HTML / "mathjax" / "tex-mml-chtml.js").is_file()
 
 
+def test_explorer_style_sheet_is_linked_from_every_chapter():
+    """_static/s2s.css spaces the explorers' table columns and keeps their pictures in the column."""
+    assert (HTML / "_static" / "s2s.css").is_file()
+    for doc in CHAPTERS:
+        assert "_static/s2s.css" in (HTML / f"{doc}.html").read_text(), doc
+
+
 @pytest.mark.parametrize("doc", CHAPTERS)
 def test_colab_install_cell_is_invisible_and_setup_is_collapsed(doc):
     html = (HTML / f"{doc}.html").read_text()
