@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .decoder_only import DecoderOnlyConfig, DecoderOnlySeq2Seq
 from .protocol import Seq2SeqModel
 from .rnn import RNNConfig, RNNSeq2Seq
 from .rnn_attention import AttentionConfig, AttentionRNNSeq2Seq
@@ -16,6 +17,7 @@ MODELS = {
     "luong-general": (AttentionRNNSeq2Seq, AttentionConfig, {"attention": "general"}),
     "luong-concat": (AttentionRNNSeq2Seq, AttentionConfig, {"attention": "concat"}),
     "transformer": (TransformerSeq2Seq, TransformerConfig, {}),
+    "decoder-only": (DecoderOnlySeq2Seq, DecoderOnlyConfig, {}),
 }
 
 CLASSES = {cls.__name__: (cls, cfg) for cls, cfg, _ in MODELS.values()}

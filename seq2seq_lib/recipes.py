@@ -38,6 +38,9 @@ RECIPES = {
     **{("reversal", name): _ATT_RECIPE for name in _ATTENTIONAL},
     # the Transformer learns reversal from few large steps: 3 passes over 20k pairs, batches of 64
     ("reversal", "transformer"): dict(epochs=3, batch_size=64, lr=3e-3, train_size=20_000, model=_TRANSFORMER),
+    # one stack of 4 blocks over "source <sos> target" (about the parameters of the 2+2 Transformer)
+    ("reversal", "decoder-only"): dict(epochs=3, batch_size=64, lr=3e-3, train_size=20_000,
+                                       model={**_TRANSFORMER, "num_layers": 4}),
     # the generated translation set (chapter 8's corpus, clean and small): words, 20,000 training pairs
     ("translation", "transformer"): dict(epochs=None, batch_size=64, lr=3e-3, label_smoothing=0.1,
                                          train_size=20_000, tokenizer="word",
@@ -52,6 +55,11 @@ RECIPES = {
                                   vocab_size=2000, model={**_TRANSFORMER, "d_model": 128, "d_ff": 512,
                                                           "dropout": 0.0, "tie_embeddings": True}),
 }
+RECIPES[("translation", "decoder-only")] = {**RECIPES[("translation", "transformer")],
+                                            "model": {**RECIPES[("translation", "transformer")]["model"],
+                                                      "num_layers": 4}}
+RECIPES[("data", "decoder-only")] = {**RECIPES[("data", "transformer")],
+                                     "model": {**RECIPES[("data", "transformer")]["model"], "num_layers": 4}}
 for _name in ("gru", "lstm", *_ATTENTIONAL):
     RECIPES[("data", _name)] = {**RECIPES[("translation", _name)], "train_size": None, "tokenizer": "bpe",
                                 "vocab_size": 2000}

@@ -205,16 +205,7 @@ class TransformerSeq2Seq(Seq2SeqModel):
         self.encoder_norm = nn.LayerNorm(c.d_model) if c.norm_first else nn.Identity()
         self.decoder_norm = nn.LayerNorm(c.d_model) if c.norm_first else nn.Identity()
         self.generator = nn.Linear(c.d_model, c.tgt_vocab_size)
-        for p in self.parameters():
-            if p.dim() > 1:
-                nn.init.xavier_uniform_(p)
-        with torch.no_grad():
-            self.src_embed.weight[PAD].zero_()
-            self.tgt_embed.weight[PAD].zero_()
-        if c.joint_embeddings:
-            self.src_embed.weight = self.tgt_embed.weight
-        if c.tie_embeddings:
-            self.generator.weight = self.tgt_embed.weight
+        init_and_share(self, c)
         #: decode_step reuses the keys and values of the prefix (False: recompute them at every step)
         self.kv_cache = True
 
@@ -326,6 +317,22 @@ class TransformerSeq2Seq(Seq2SeqModel):
             self.check_target(tgt_in, src.size(0))
             _, _, dec, cross = self.decode(tgt_in, memory, fast=False)
         return {"encoder": enc, "decoder": dec, "cross": cross}
+
+
+def init_and_share(model: nn.Module, c, keep: tuple[str, ...] = ()) -> None:
+    """Xavier-uniform init of every matrix (but those whose names start with ``keep``), zero
+    ``<pad>`` embeddings, then the shared matrices: one embedding for both sides
+    (``c.joint_embeddings``) and the output layer tied to the target embedding (``c.tie_embeddings``)."""
+    for name, p in model.named_parameters():
+        if p.dim() > 1 and not name.startswith(keep):
+            nn.init.xavier_uniform_(p)
+    with torch.no_grad():
+        model.src_embed.weight[PAD].zero_()
+        model.tgt_embed.weight[PAD].zero_()
+    if c.joint_embeddings:
+        model.src_embed.weight = model.tgt_embed.weight
+    if c.tie_embeddings:
+        model.generator.weight = model.tgt_embed.weight
 
 
 def copy_from_torch(model: TransformerSeq2Seq, ref: nn.Transformer) -> None:

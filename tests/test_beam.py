@@ -12,7 +12,8 @@ from seq2seq_lib.vocab import EOS, SOS
 
 V = 9
 SIZES = {"transformer": dict(d_model=16, n_heads=2, num_layers=2, d_ff=32, dropout=0.0)}
-NAMES = ["gru", "lstm", "bahdanau", "luong-dot", "luong-general", "luong-concat", "transformer"]
+SIZES["decoder-only"] = SIZES["transformer"]
+NAMES = ["gru", "lstm", "bahdanau", "luong-dot", "luong-general", "luong-concat", "transformer", "decoder-only"]
 
 
 def model_named(name, seed=0):

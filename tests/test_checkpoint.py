@@ -29,6 +29,7 @@ from seq2seq_lib.models import MODELS, build_model
 from seq2seq_lib.tasks import task_vocab
 
 SMALL = {"transformer": dict(d_model=16, n_heads=2, num_layers=1, d_ff=32)}
+SMALL["decoder-only"] = SMALL["transformer"]
 FILES = ["checkpoint.json", "model.json", "model.pt", "vocab.json"]
 
 
@@ -63,7 +64,7 @@ def test_describe_rebuild_round_trip(name):
     assert rebuild(json.loads(json.dumps(describe(model)))).config == model.config
 
 
-@pytest.mark.parametrize("name", ["gru", "transformer"])
+@pytest.mark.parametrize("name", ["gru", "transformer", "decoder-only"])
 def test_round_trip(tmp_path, vocab, name):
     model, meta = small(name), {"task": "reversal", "history": [{"loss": 1.5}], "note": "é"}
     assert save_checkpoint(tmp_path / "c", model, vocab, vocab, meta) == tmp_path / "c"

@@ -42,7 +42,7 @@ ATTENTIONAL = [("bahdanau", False), ("luong-dot", False), ("luong-general", True
 
 def tiny(name, dropout=0.0, **kw):
     """A small model of each kind (vocabulary of 14: the four specials and 10 symbols)."""
-    size = dict(d_model=16, n_heads=2, num_layers=1, d_ff=32) if name == "transformer" \
+    size = dict(d_model=16, n_heads=2, num_layers=1, d_ff=32) if name in ("transformer", "decoder-only") \
         else dict(emb_dim=8, hidden_size=16)
     torch.manual_seed(0)
     return build_model(name, 14, 14, dropout=dropout, **size, **kw)

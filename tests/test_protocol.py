@@ -14,7 +14,8 @@ from seq2seq_lib.utils import seed_everything
 
 V, B, S, T = 13, 3, 5, 4
 SMALL = {"transformer": dict(d_model=16, n_heads=2, num_layers=1, d_ff=32, dropout=0.0)}
-HAS_ATTENTION = {"bahdanau", "luong-dot", "luong-general", "luong-concat", "transformer"}
+SMALL["decoder-only"] = SMALL["transformer"]
+HAS_ATTENTION = {"bahdanau", "luong-dot", "luong-general", "luong-concat", "transformer", "decoder-only"}
 
 
 def small(name: str) -> Seq2SeqModel:
