@@ -25,6 +25,7 @@ import traceback
 from pathlib import Path
 
 from . import commands
+from .blocks import FFNS, NORMS, POSITIONS
 from .models import MODELS
 from .recipes import DATA_MAX_MINUTES, TASK_DEFAULTS
 from .tokenization import TEXT_TOKENIZERS
@@ -93,6 +94,16 @@ def _model_args(t: argparse.ArgumentParser) -> None:
     t.add_argument("--num-layers", dest="num_layers", type=number(int, 1, 64), help=argparse.SUPPRESS)
     t.add_argument("--bidirectional", action="store_true", help="bidirectional encoder (gru, lstm)")
     t.add_argument("--input-feeding", action="store_true", help="Luong's input feeding (luong-*)")
+    d = t.add_argument_group("decoder-only model (and its block options)")
+    d.add_argument("--mask", dest="prefix_lm", choices=["prefix-lm", "causal"],
+                   help="prefix-lm: the source reads itself both ways; causal: every position reads only the "
+                        "past (default: prefix-lm)")
+    d.add_argument("--norm", choices=list(NORMS), help="layer (LayerNorm) or rms (RMSNorm) (default: layer)")
+    d.add_argument("--ffn", choices=list(FFNS), help="feed-forward network: relu, gelu or swiglu (default: relu)")
+    d.add_argument("--positions", choices=list(POSITIONS),
+                   help="sinusoidal or learned vectors added to the input, or rope (rotary, in the attention)")
+    d.add_argument("--kv-heads", dest="n_kv_heads", type=POSITIVE,
+                   help="key/value heads, grouped-query attention (default: one per query head)")
 
 
 def _train_parser(sub) -> None:

@@ -36,7 +36,8 @@ from .utils import count_parameters, pick_device, seed_everything
 #: model-size options of the command line -> their flag (checked against the model's config)
 SIZE_FLAGS = {"hidden_size": "--hidden-size", "emb_dim": "--emb-dim", "num_layers": "--layers",
               "dropout": "--dropout", "d_model": "--d-model", "n_heads": "--heads", "d_ff": "--ff",
-              "bidirectional": "--bidirectional", "input_feeding": "--input-feeding"}
+              "bidirectional": "--bidirectional", "input_feeding": "--input-feeding", "norm": "--norm",
+              "ffn": "--ffn", "positions": "--positions", "n_kv_heads": "--kv-heads", "prefix_lm": "--mask"}
 #: the options ``train --resume`` may change; every other one is the interrupted run's
 RESUME_OPTIONS = ("epochs", "max_minutes", "save_every", "device", "quiet", "debug", "resume", "command")
 
@@ -56,7 +57,9 @@ def training_recipe(args) -> dict:
     accepted = {f.name for f in dataclasses.fields(config_cls)} - set(fixed)
     for key, flag in SIZE_FLAGS.items():
         value = getattr(args, key, None)
-        if value is None or value is False:
+        if key == "prefix_lm" and value is not None:  # --mask prefix-lm | causal
+            value = value == "prefix-lm"
+        elif value is None or value is False:
             continue
         if key not in accepted:
             raise UsageError(f"{flag} does not apply to the {args.model!r} model "

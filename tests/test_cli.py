@@ -1,3 +1,4 @@
+import io
 import json
 import subprocess
 import sys
@@ -137,9 +138,29 @@ def test_transformer_trains_with_size_options_and_reloads(tmp_path, capsys):
     assert last_json(capsys)["n"] == 20
 
 
+def test_decoder_only_trains_with_block_options_and_translates(tmp_path, capsys, monkeypatch):
+    out = tmp_path / "do"
+    assert main(["train", "--task", "reversal", "--model", "decoder-only", "--train-size", "200", "--max-len", "6",
+                 "--out", str(out), "--quiet", "--epochs", "1", "--d-model", "16", "--heads", "4", "--layers", "1",
+                 "--ff", "32", "--mask", "causal", "--norm", "rms", "--ffn", "swiglu", "--positions", "rope",
+                 "--kv-heads", "2"]) == 0
+    last_json(capsys)
+    config = json.loads((out / "model.json").read_text())["config"]
+    assert (config["prefix_lm"], config["norm"], config["ffn"], config["positions"], config["n_kv_heads"]) == \
+        (False, "rms", "swiglu", "rope", 2)
+    assert main(["evaluate", "--checkpoint", str(out), "--task", "reversal", "--test-size", "20", "--beam", "2"]) == 0
+    assert last_json(capsys)["n"] == 20
+    monkeypatch.setattr("sys.stdin", io.StringIO("1 2 3\n"))
+    assert main(["translate", "--checkpoint", str(out)]) == 0
+    assert capsys.readouterr().out.strip()
+
+
 @pytest.mark.parametrize("model,flag", [("gru", ["--heads", "4"]), ("bahdanau", ["--d-model", "32"]),
                                         ("transformer", ["--hidden-size", "64"]),
-                                        ("transformer", ["--bidirectional"])])
+                                        ("transformer", ["--bidirectional"]),
+                                        ("transformer", ["--positions", "rope"]),
+                                        ("gru", ["--mask", "causal"]),
+                                        ("decoder-only", ["--input-feeding"])])
 def test_size_options_of_another_architecture_are_refused(tmp_path, capsys, model, flag):
     assert main(["train", "--task", "reversal", "--model", model, *flag, "--out", str(tmp_path / "o")]) == 2
     assert f"{flag[0]} does not apply to the '{model}' model" in capsys.readouterr().err
