@@ -115,8 +115,10 @@ class Rotary(nn.Module):
     product of the unrotated vectors rotated by ``(n - m) a``, the attention score of a query and a
     key depends on their positions only through ``n - m``.
 
-    ``fast=True`` reads ``cos`` and ``sin`` from tables built once; ``fast=False`` is the readable
-    form: the pairs as complex numbers times ``exp(i m theta)``, computed at every call.
+    ``fast=False`` is the readable form (:func:`rotate_readable`): the 2x2 rotation of each pair,
+    with the angles' cosines and sines computed at every call. ``fast=True`` reads
+    ``exp(i m theta)`` from a table built once and multiplies each pair, seen as the complex number
+    ``x_2i + i x_2i+1``, by it: one complex product instead of four strided real ones.
     """
 
     def __init__(self, d_k: int, max_len: int, base: float = 10000.0):
@@ -126,22 +128,21 @@ class Rotary(nn.Module):
         theta = base ** (-torch.arange(0, d_k, 2, dtype=torch.float32) / d_k)  # [d_k/2]
         angles = torch.arange(max_len, dtype=torch.float32)[:, None] * theta  # [max_len, d_k/2]
         self.register_buffer("theta", theta, persistent=False)
-        self.register_buffer("cos", angles.cos(), persistent=False)
-        self.register_buffer("sin", angles.sin(), persistent=False)
+        self.register_buffer("turns", torch.polar(torch.ones_like(angles), angles), persistent=False)
 
     def forward(self, x: torch.Tensor, positions: torch.Tensor, fast: bool = True) -> torch.Tensor:
         """``x`` ``[B, h, L, d_k]`` at ``positions`` ``[B, L]`` -> the rotated ``x``, same shape."""
         if not fast:
             return rotate_readable(x, positions, self.theta)
-        cos, sin = self.cos[positions][:, None], self.sin[positions][:, None]  # [B, 1, L, d_k/2]
-        even, odd = x[..., 0::2], x[..., 1::2]
-        return torch.stack((even * cos - odd * sin, even * sin + odd * cos), -1).flatten(-2)
+        pairs = torch.view_as_complex(x.float().reshape(*x.shape[:-1], -1, 2).contiguous())
+        return torch.view_as_real(pairs * self.turns[positions][:, None]).flatten(-2).type_as(x)
 
 
 def rotate_readable(x: torch.Tensor, positions: torch.Tensor, theta: torch.Tensor) -> torch.Tensor:
-    """RoPE as in the paper: each pair ``(x_2i, x_2i+1)`` is the complex number ``x_2i + i x_2i+1``,
-    multiplied by ``exp(i m theta_i)`` at position ``m``. ``x`` ``[B, h, L, d_k]``, ``positions``
-    ``[B, L]``, ``theta`` ``[d_k/2]`` -> ``[B, h, L, d_k]``."""
-    pairs = torch.view_as_complex(x.float().reshape(*x.shape[:-1], -1, 2).contiguous())
-    turn = torch.polar(torch.ones_like(theta), positions[..., None].float() * theta)  # [B, L, d_k/2]
-    return torch.view_as_real(pairs * turn[:, None]).flatten(-2).to(x.dtype)
+    """RoPE as in the paper: the pair ``(x_2i, x_2i+1)`` at position ``m`` becomes
+    ``(x_2i cos(m theta_i) - x_2i+1 sin(m theta_i), x_2i sin(m theta_i) + x_2i+1 cos(m theta_i))``.
+    ``x`` ``[B, h, L, d_k]``, ``positions`` ``[B, L]``, ``theta`` ``[d_k/2]`` -> ``[B, h, L, d_k]``."""
+    angles = positions[..., None].float() * theta  # [B, L, d_k/2]
+    cos, sin = angles.cos()[:, None], angles.sin()[:, None]  # broadcast over the heads
+    even, odd = x[..., 0::2], x[..., 1::2]
+    return torch.stack((even * cos - odd * sin, even * sin + odd * cos), -1).flatten(-2)
