@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator
 
 from .vocab import EOS, SPECIALS
 
@@ -56,6 +56,10 @@ def plot_history(histories, metrics: Sequence[str] = ("train_loss", "valid_exact
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         if metric in logy:
             ax.set_yscale("log")
+            plain = FuncFormatter(lambda v, _: f"{v:g}")  # 0.2, 0.5, 1, 2 rather than 2x10^-1
+            ax.yaxis.set_major_formatter(plain)
+            ax.yaxis.set_minor_locator(LogLocator(subs=(2.0, 5.0)))
+            ax.yaxis.set_minor_formatter(plain)
         ax.grid(alpha=0.3)
     if title:
         fig.suptitle(title)

@@ -184,3 +184,13 @@ def test_glue_records_the_formatted_text_that_myst_nb_pastes(monkeypatch):
     book.glue("bleu", 25.04, ".1f")
     assert seen == {"n_pairs": "121,553", "bleu": "25.0"}
     assert format_plain_text(repr(seen["n_pairs"]), "s") == "121,553"  # not the tuple (121, 553)
+
+
+def test_log_axis_labels_are_plain_numbers():
+    hist = History([{"epoch": i, "train_loss": 1 / (i + 1) ** 2, "valid_exact_match": 0.1 * i} for i in range(1, 8)])
+    fig = plot_history(hist, logy=("train_loss",))
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in ax.get_yticklabels(minor=True) + ax.get_yticklabels() if t.get_text()]
+    assert labels and not any("times" in t or "^" in t for t in labels), labels
+    assert "0.1" in labels and "0.05" in labels
