@@ -81,3 +81,99 @@ def test_chapter_follows_the_template(path):
     assert not re.search(r"^from tqdm import|^import tqdm$", code, re.M), "use tqdm.auto"
     assert "show_runtime(" in code, "a chapter ends with its measured run time"
     assert ".cuda()" not in code, "use device = pick_device() and .to(device)"
+
+
+# --- The book never says what its runs did not show (issue 14) ---------------------------------
+# A decimal number or a percentage typed in a chapter's prose is a measured value someone copied by
+# hand, unless it is math, code, a glue reference, or a setup constant the chapter's code shows.
+TYPED_NUMBER = re.compile(r"(?<![\w.\\{/-])(\d+\.\d+|\d+(?:\.\d+)?\s?%)(?![\w.]*\d)")
+# Each exception: (chapter stem, the typed text, why it is not a measurement).
+TYPED_NUMBER_EXCEPTIONS = {
+    ("10_real_translation", "2.0"): "the licence's name, CC BY 2.0 France",
+}
+
+
+def prose_without_math_code_and_glue(text):
+    text = re.sub(r"^(```|~~~).*?^\1", "", text, flags=re.S | re.M)  # fenced blocks
+    text = re.sub(r"\$\$.*?\$\$", "", text, flags=re.S)
+    text = re.sub(r"\$[^$\n]*\$", "", text)
+    text = re.sub(r"\{[\w:-]+\}`[^`]*`", "", text)  # roles: {glue:text}`x`, {math}`...`
+    text = re.sub(r"`[^`]*`", "", text)
+    text = re.sub(r"<https?://[^>]*>|\]\([^)]*\)", "", text)  # link targets
+    return text
+
+
+def typed_numbers(path):
+    """(number, context) for each decimal or percentage typed in prose and not shown in code."""
+    cells = load(path)["cells"]
+    code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+    found = []
+    for cell in cells:
+        if cell["cell_type"] != "markdown":
+            continue
+        prose = prose_without_math_code_and_glue("".join(cell["source"]))
+        for m in TYPED_NUMBER.finditer(prose):
+            number = m.group(1).replace(" ", "")
+            constant = number.rstrip("%")
+            if number.endswith("%"):
+                shown = re.search(rf"(?<![\w.]){re.escape(str(float(constant) / 100).rstrip('0'))}(?![\d])", code)
+            else:
+                shown = re.search(rf"(?<![\w.]){re.escape(constant)}(?![\d])", code)
+            if shown or (path.stem, number) in TYPED_NUMBER_EXCEPTIONS:
+                continue
+            found.append((number, prose[max(0, m.start() - 50) : m.end() + 20].replace("\n", " ")))
+    return found
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_no_measured_number_is_typed_in_the_prose(path):
+    found = typed_numbers(path)
+    assert not found, (
+        f"{path.name}: numbers typed in markdown; glue them from the cell that computed them "
+        f"(seq2seq_lib.book.glue and {{glue:text}}), show the constant in code, or add an exception "
+        f"with its reason to TYPED_NUMBER_EXCEPTIONS: {found}"
+    )
+
+
+def test_every_typed_number_exception_is_still_needed():
+    for stem, number in list(TYPED_NUMBER_EXCEPTIONS):
+        path = ROOT / "chapters" / f"{stem}.ipynb"
+        saved = TYPED_NUMBER_EXCEPTIONS.pop((stem, number))
+        try:
+            assert number in [n for n, _ in typed_numbers(path)], f"stale exception {stem}: {number}"
+        finally:
+            TYPED_NUMBER_EXCEPTIONS[(stem, number)] = saved
+
+
+def test_the_typed_number_check_finds_what_it_should():
+    prose = prose_without_math_code_and_glue(
+        "BLEU 25.3 here, $p = 0.5$, `lr=3e-3`, {glue:text}`bleu` and 12% there.\n```\nx = 0.7\n```\n"
+    )
+    assert [m.group(1) for m in TYPED_NUMBER.finditer(prose)] == ["25.3", "12%"]
+    assert not TYPED_NUMBER.search("chapter 10, version 2.13.0, v1.2, and 3 seeds")
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_code_lines_fit_the_page(path):
+    """Code wraps at 88 characters (the removed Colab install cell excepted)."""
+    for cell in load(path)["cells"]:
+        if cell["cell_type"] != "code" or "remove-cell" in cell.get("metadata", {}).get("tags", []):
+            continue
+        long = [line for line in "".join(cell["source"]).splitlines() if len(line) > 88]
+        assert not long, f"{path.name}: lines over 88 characters: {long}"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_chapter_has_a_stub_and_check_exercise(path):
+    """A solution cell whose body the student edition stubs, followed by its auto-check cell."""
+    code = [("".join(c["source"])) for c in load(path)["cells"] if c["cell_type"] == "code"]
+    pairs = [
+        (a, b)
+        for a, b in zip(code, code[1:])
+        if "### BEGIN SOLUTION" in a and "### END SOLUTION" in a and b.startswith("# Auto-check")
+    ]
+    assert pairs, f"{path.name}: no exercise with a stub (### BEGIN/END SOLUTION) and an auto-check cell"
+    for solution, check in pairs:
+        label = re.match(r"# Auto-check for exercise ([\w-]+)\.", check)
+        assert label and label.group(1) in solution, "the auto-check names the exercise it checks"
+        assert "assert" in check
