@@ -172,6 +172,26 @@ def test_book_models_are_trained_once_and_keyed_on_their_options(tmp_path, monke
         book.book_model_dir("nope")
 
 
+def test_missing_book_models_train_timed_ones_alone_and_the_others_side_by_side(tmp_path, monkeypatch):
+    from seq2seq_lib import book
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SEQ2SEQ_CACHE", str(tmp_path / "cache"))
+    tiny = ["--task", "reversal", "--model", "gru", "--train-size", "100", "--epochs", "1", "--hidden-size", "8",
+            "--emb-dim", "4", "--max-len", "5"]
+    # "timed" has no --max-minutes of its own: it trains alone, in this process; "a" and "b" side by side
+    models = {"timed": tiny, "a": [*tiny, "--max-minutes", "5"], "b": [*tiny, "--max-minutes", "5", "--seed", "1"]}
+    monkeypatch.setattr(book, "BOOK_MODELS", models)
+    paths = book.train_missing(jobs=2)
+    assert [p.name.rsplit("-", 1)[0] for p in paths] == ["timed", "a", "b"]
+    assert all((p / "checkpoint.json").is_file() for p in paths)
+    stamps = [(p / "model.pt").stat().st_mtime_ns for p in paths]
+    assert book.train_missing() == paths and [(p / "model.pt").stat().st_mtime_ns for p in paths] == stamps
+    models["bad"] = [*tiny, "--max-minutes", "5", "--hidden-size", "0"]
+    with pytest.raises(RuntimeError, match="bad failed"):
+        book.train_missing()
+
+
 def test_glue_records_the_formatted_text_that_myst_nb_pastes(monkeypatch):
     import myst_nb
     from myst_nb.core.variables import format_plain_text
