@@ -27,7 +27,7 @@ $(VENDOR) &: scripts/vendor_js.sh
 	bash scripts/vendor_js.sh _vendor
 
 # The models chapters load instead of training them in the page (chapter 10): trained once by the
-# CLI into _build/models, keyed on the library's sources and the options (about 8 minutes on 2 cores).
+# CLI into _build/models, keyed on the library's sources and the options (about 11 minutes on 2 cores).
 models: $(STAMP)
 	$(BIN)/python -m seq2seq_lib.book
 
@@ -62,20 +62,30 @@ browser: $(STAMP)
 # Every chapter runs twice: under nbval (pytest reports each failing cell) and in the book
 # build. The two runs go side by side with one thread each: on 2 cores that is about 1.4x
 # faster than one after the other with two threads (small models gain little from a 2nd thread).
+# The library tests run beside the book models that make a fixed number of updates (the load cannot
+# change those); the model stopped by its time budget trains first, alone.
 test: $(STAMP) $(VENDOR)
 	$(MAKE) lint
-	$(BIN)/pytest tests --ignore=tests/book -q
-	$(MAKE) models
 	mkdir -p _build
-	@echo "building the book in the background (log: _build/book.log) while nbval runs the chapters"
+	@echo "[$$(date +%T)] book model with a time budget, alone"
+	$(BIN)/python -m seq2seq_lib.book timed
+	@echo "[$$(date +%T)] library tests (log: _build/unit.log) beside the other book models"
+	$(BIN)/pytest tests --ignore=tests/book -q > _build/unit.log 2>&1 & unit=$$!; \
+	status=0; $(BIN)/python -m seq2seq_lib.book fixed > _build/models.log 2>&1 || status=$$?; \
+	if wait $$unit; then tail -n 1 _build/unit.log; else cat _build/unit.log; echo "library tests FAILED"; exit 1; fi; \
+	if [ $$status -ne 0 ]; then tail -n 40 _build/models.log; echo "book models FAILED"; exit 1; fi
+	@echo "[$$(date +%T)] building the book in the background (log: _build/book.log) while nbval runs the chapters"
 	OMP_NUM_THREADS=1 $(BIN)/jupyter-book build -W -n --keep-going . > _build/book.log 2>&1 & book=$$!; \
 	status=0; OMP_NUM_THREADS=1 $(BIN)/pytest chapters $(NBVAL) -q || status=$$?; \
 	if wait $$book; then tail -n 3 _build/book.log; \
 	else grep -v "Kernel is running over TCP" _build/book.log | tail -n 60; echo "book build FAILED"; status=1; fi; \
 	exit $$status
-	$(STUDENT)
+	@echo "[$$(date +%T)] student edition (background) and the browser check"
+	( $(STUDENT) ) & student=$$!; \
+	status=0; $(BIN)/python scripts/check_book.py _build/html _shots || status=$$?; \
+	wait $$student || status=$$?; exit $$status
+	@echo "[$$(date +%T)] tests of the built book"
 	$(BIN)/pytest tests/book -q -m book
-	$(BIN)/python scripts/check_book.py _build/html _shots
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py

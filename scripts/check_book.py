@@ -29,7 +29,7 @@ KNOWN_PAGE_ERRORS = ("Identifier 'THEBE_JS_URL' has already been declared",)
 REQUIRED_EXPLORERS = {"02_vanilla_encoder_decoder": (1, 1), "05_bahdanau_attention": (1, 1),
                       "06_luong_attention": (1, 2), "07_transformer": (1, 4),
                       "08_translation": (1, 2), "09_decoding": (1, 2),
-                      "10_real_translation": (1, 1)}
+                      "10_real_translation": (1, 1), "11_decoder_only": (1, 3)}
 
 
 def ensure_chromium() -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import time
 from pathlib import Path
 
@@ -71,7 +72,44 @@ RACE_OPTIONS = ["--task", "tatoeba", "--model", "transformer", "--train-size", "
 for _tokenizer in ("word", "bpe"):
     for _seed in range(3):
         BOOK_MODELS[f"race-{_tokenizer}-{_seed}"] = [*RACE_OPTIONS, "--tokenizer", _tokenizer, "--seed", str(_seed)]
+#: chapter 11: the decoder-only model in chapter 10's subword race, two blocks (one per stack there);
+#: a wider feed-forward layer stands in for the cross-attention it lacks, at about equal parameters
+DECODER_ONLY_RACE = {"--model": "decoder-only", "--layers": "2", "--ff": "320"}
 
+
+def _replace(options: list[str], values: dict[str, str]) -> list[str]:
+    """``options`` (``--flag value`` pairs) with the values of the flags in ``values`` replaced."""
+    return [values.get(options[i - 1], a) if i % 2 else a for i, a in enumerate(options)]
+
+
+for _seed in range(3):
+    BOOK_MODELS[f"race-decoder-only-{_seed}"] = [*_replace(RACE_OPTIONS, DECODER_ONLY_RACE),
+                                                 "--tokenizer", "bpe", "--seed", str(_seed)]
+#: chapter 11's reversal race: 300 updates (one pass over 19,200 pairs of lengths 4-12, batches
+#: of 64; one epoch, so the weights are those of the last update) for each model and seed; the
+#: encoder-decoder is chapter 7's (2 + 2 layers)
+REVERSAL_RACE = ["--task", "reversal", "--min-len", "4", "--max-len", "12", "--train-size", "19200",
+                 "--epochs", "1", "--batch-size", "64", "--lr", "3e-3", "--valid-size", "200",
+                 "--max-minutes", "30"]
+REVERSAL_MODELS = {
+    "encoder-decoder": ["--model", "transformer"],
+    "prefix LM": ["--model", "decoder-only", "--ff", "320"],
+    "causal": ["--model", "decoder-only", "--ff", "320", "--mask", "causal"],
+    # the position schemes, on the causal model (the layout of a language model)
+    "causal, learned positions": ["--model", "decoder-only", "--ff", "320", "--mask", "causal",
+                                  "--positions", "learned"],
+    "causal, RoPE": ["--model", "decoder-only", "--ff", "320", "--mask", "causal", "--positions", "rope"],
+}
+
+
+def reversal_model(name: str, seed: int) -> str:
+    """The book-model name of chapter 11's reversal model ``name`` (a key of ``REVERSAL_MODELS``)."""
+    return "reversal-" + name.replace(",", "").replace(" ", "-").lower() + f"-{seed}"
+
+
+for _name, _options in REVERSAL_MODELS.items():
+    for _seed in range(3):
+        BOOK_MODELS[reversal_model(_name, _seed)] = [*REVERSAL_RACE, *_options, "--seed", str(_seed)]
 
 def _model_key(argv: list[str]) -> str:
     """A digest of the library's sources (recipes, shipped corpus included) and the options."""
@@ -114,14 +152,18 @@ def trained_checkpoint(name: str, quiet: bool = False) -> Path:
     return out
 
 
-def train_missing(jobs: int = 2) -> list[Path]:
+def train_missing(jobs: int = 2, only: str | None = None) -> list[Path]:
     """Train every missing book model (``make models``) and return their checkpoints.
 
     A model stopped by a time budget (no ``--max-minutes`` of its own: the recipe's) trains alone,
     so that its budget buys the same work as on a quiet machine. The others make a fixed number of
     updates whatever the load: they train ``jobs`` at a time, one thread each (small models gain
     little from a second thread, so two of them side by side finish about twice as fast).
+    ``only="timed"`` or ``"fixed"`` trains one kind (``make test`` runs the library tests beside
+    the fixed ones, which the load cannot change).
     """
+    if only not in (None, "timed", "fixed"):
+        raise ValueError(f"only must be None, 'timed' or 'fixed', got {only!r}")
     import os
     import subprocess
     import sys
@@ -129,7 +171,7 @@ def train_missing(jobs: int = 2) -> list[Path]:
 
     missing = [n for n in BOOK_MODELS if not (book_model_dir(n) / "checkpoint.json").is_file()]
     timed = [n for n in missing if "--max-minutes" not in BOOK_MODELS[n]]
-    for name in timed:
+    for name in timed if only != "fixed" else ():
         trained_checkpoint(name)
     env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
@@ -143,10 +185,10 @@ def train_missing(jobs: int = 2) -> list[Path]:
         print(done.stdout.strip(), flush=True)
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        list(pool.map(train, [n for n in missing if n not in timed]))
+        list(pool.map(train, [n for n in missing if n not in timed and only != "timed"]))
     return [book_model_dir(n) for n in BOOK_MODELS]
 
 
-if __name__ == "__main__":  # python -m seq2seq_lib.book: train every book model that is missing
-    for _path in train_missing():
+if __name__ == "__main__":  # python -m seq2seq_lib.book [timed|fixed]: train the missing book models
+    for _path in train_missing(only=sys.argv[1] if len(sys.argv) > 1 else None):
         print(_path)

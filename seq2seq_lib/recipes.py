@@ -38,7 +38,7 @@ RECIPES = {
     # the Transformer learns reversal from few large steps: 3 passes over 20k pairs, batches of 64
     ("reversal", "transformer"): dict(epochs=3, batch_size=64, lr=3e-3, train_size=20_000, model=_TRANSFORMER),
     # one stack of 4 blocks over "source <sos> target" (about the parameters of the 2+2 Transformer)
-    ("reversal", "decoder-only"): dict(epochs=3, batch_size=64, lr=3e-3, train_size=20_000,
+    ("reversal", "decoder-only"): dict(epochs=5, batch_size=64, lr=3e-3, train_size=20_000,
                                        model={**_TRANSFORMER, "num_layers": 4}),
     # the generated translation set (chapter 8's corpus, clean and small): words, 20,000 training pairs
     ("translation", "transformer"): dict(epochs=None, batch_size=64, lr=3e-3, label_smoothing=0.1,

@@ -172,6 +172,28 @@ def test_book_models_are_trained_once_and_keyed_on_their_options(tmp_path, monke
         book.book_model_dir("nope")
 
 
+def test_chapter_11_races_change_only_what_they_compare():
+    from seq2seq_lib.book import BOOK_MODELS, REVERSAL_MODELS, reversal_model
+    from seq2seq_lib.cli import build_parser
+
+    def parsed(name):
+        args = vars(build_parser().parse_args(["train", *BOOK_MODELS[name], "--out", "x"]))
+        return {k: v for k, v in args.items() if k not in ("out",)}
+
+    # Tatoeba: the decoder-only model joins chapter 10's subword race with the same data and updates
+    bpe, dec = parsed("race-bpe-0"), parsed("race-decoder-only-0")
+    changed = {k for k in bpe if bpe[k] != dec[k]}
+    assert changed == {"model", "num_layers", "d_ff"}
+    assert (dec["model"], dec["num_layers"], dec["d_ff"]) == ("decoder-only", 2, 320)
+    # reversal: every model and seed has the same recipe; the names are distinct and readable
+    names = [reversal_model(n, s) for n in REVERSAL_MODELS for s in range(3)]
+    assert len(set(names)) == 15 and reversal_model("causal, RoPE", 2) == "reversal-causal-rope-2"
+    recipe = {k: v for k, v in parsed(names[0]).items() if k in ("train_size", "epochs", "batch_size", "lr",
+                                                                  "min_len", "max_len", "task")}
+    assert all({k: parsed(n)[k] for k in recipe} == recipe for n in names)
+    assert all("--max-minutes" in BOOK_MODELS[n] for n in names)  # fixed updates: trained side by side
+
+
 def test_missing_book_models_train_timed_ones_alone_and_the_others_side_by_side(tmp_path, monkeypatch):
     from seq2seq_lib import book
 
@@ -187,6 +209,15 @@ def test_missing_book_models_train_timed_ones_alone_and_the_others_side_by_side(
     assert all((p / "checkpoint.json").is_file() for p in paths)
     stamps = [(p / "model.pt").stat().st_mtime_ns for p in paths]
     assert book.train_missing() == paths and [(p / "model.pt").stat().st_mtime_ns for p in paths] == stamps
+    models["later"] = [*tiny, "--max-minutes", "5", "--seed", "2"]
+    models["timed later"] = [*tiny, "--seed", "3"]
+    book.train_missing(only="timed")
+    assert not (book.book_model_dir("later") / "checkpoint.json").exists()
+    assert (book.book_model_dir("timed later") / "checkpoint.json").is_file()
+    book.train_missing(only="fixed")
+    assert (book.book_model_dir("later") / "checkpoint.json").is_file()
+    with pytest.raises(ValueError, match="only must be"):
+        book.train_missing(only="slow")
     models["bad"] = [*tiny, "--max-minutes", "5", "--hidden-size", "0"]
     with pytest.raises(RuntimeError, match="bad failed"):
         book.train_missing()
