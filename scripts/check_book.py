@@ -1,6 +1,7 @@
 """Check the built book in a real headless browser (Debian Chromium driven by Playwright).
 
     python scripts/check_book.py _build/html [SHOTS_DIR]
+    python scripts/check_book.py --install    (only install Chromium when missing, under CI=true)
 
 For every page of the book: load it over file:// with the network blocked,
 fail on page errors, console errors (minus known harmless noise) and any
@@ -161,4 +162,6 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    if sys.argv[1:] == ["--install"]:  # `make test` starts this first, in the background
+        sys.exit(0 if ensure_chromium() else 1)
     sys.exit(main())

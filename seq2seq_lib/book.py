@@ -85,11 +85,11 @@ def _replace(options: list[str], values: dict[str, str]) -> list[str]:
 for _seed in range(3):
     BOOK_MODELS[f"race-decoder-only-{_seed}"] = [*_replace(RACE_OPTIONS, DECODER_ONLY_RACE),
                                                  "--tokenizer", "bpe", "--seed", str(_seed)]
-#: chapter 11's reversal race: 300 updates (one pass over 19,200 pairs of lengths 4-12, batches
-#: of 64; one epoch, so the weights are those of the last update) for each model and seed; the
+#: chapter 11's reversal race: 300 updates (one pass over 9,600 pairs of lengths 4-12, batches
+#: of 32; one epoch, so the weights are those of the last update) for each model and seed; the
 #: encoder-decoder is chapter 7's (2 + 2 layers)
-REVERSAL_RACE = ["--task", "reversal", "--min-len", "4", "--max-len", "12", "--train-size", "19200",
-                 "--epochs", "1", "--batch-size", "64", "--lr", "3e-3", "--valid-size", "200",
+REVERSAL_RACE = ["--task", "reversal", "--min-len", "4", "--max-len", "12", "--train-size", "9600",
+                 "--epochs", "1", "--batch-size", "32", "--lr", "3e-3", "--valid-size", "200",
                  "--max-minutes", "30"]
 REVERSAL_MODELS = {
     "encoder-decoder": ["--model", "transformer"],
@@ -152,43 +152,53 @@ def trained_checkpoint(name: str, quiet: bool = False) -> Path:
     return out
 
 
-def train_missing(jobs: int = 2, only: str | None = None) -> list[Path]:
+def train_missing(jobs: int = 2, beside: list[str] | None = None) -> list[Path]:
     """Train every missing book model (``make models``) and return their checkpoints.
 
-    A model stopped by a time budget (no ``--max-minutes`` of its own: the recipe's) trains alone,
-    so that its budget buys the same work as on a quiet machine. The others make a fixed number of
-    updates whatever the load: they train ``jobs`` at a time, one thread each (small models gain
-    little from a second thread, so two of them side by side finish about twice as fast).
-    ``only="timed"`` or ``"fixed"`` trains one kind (``make test`` runs the library tests beside
-    the fixed ones, which the load cannot change).
+    A model stopped by a time budget (no ``--max-minutes`` of its own: the recipe's) trains first,
+    alone, so that its budget buys the same work as on a quiet machine. The others make a fixed
+    number of updates whatever the load: they train ``jobs`` at a time, each in its own process
+    with one thread (small models gain little from a second thread, so two of them side by side
+    finish about twice as fast), with ``beside`` (a command, e.g. ``make test``'s library tests,
+    which the load cannot change either) in the first free place.
     """
-    if only not in (None, "timed", "fixed"):
-        raise ValueError(f"only must be None, 'timed' or 'fixed', got {only!r}")
     import os
     import subprocess
-    import sys
     from concurrent.futures import ThreadPoolExecutor
 
     missing = [n for n in BOOK_MODELS if not (book_model_dir(n) / "checkpoint.json").is_file()]
     timed = [n for n in missing if "--max-minutes" not in BOOK_MODELS[n]]
-    for name in timed if only != "fixed" else ():
+    for name in timed:
         trained_checkpoint(name)
     env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    failures = []
 
-    def train(name: str) -> None:
+    def run(name: str | None) -> None:
+        if name is None:  # the command beside the models
+            done = subprocess.run(beside, env=env, capture_output=True, text=True)
+            print(done.stdout.strip().splitlines()[-1] if done.stdout.strip() else "", flush=True)
+            if done.returncode != 0:
+                failures.append(f"{' '.join(beside)} failed:\n{done.stdout}{done.stderr}")
+            return
         print(f"training {name} (one thread) into {book_model_dir(name)} ...", flush=True)
         argv = [sys.executable, "-m", "seq2seq_lib", "train", *BOOK_MODELS[name], "--out",
                 str(book_model_dir(name)), "--quiet"]
         done = subprocess.run(argv, env=env, capture_output=True, text=True)
         if done.returncode != 0:
-            raise RuntimeError(f"training the book model {name} failed:\n{done.stderr.strip()}")
+            failures.append(f"training the book model {name} failed:\n{done.stderr.strip()}")
         print(done.stdout.strip(), flush=True)
 
+    order = [*([None] if beside else []), *[n for n in missing if n not in timed]]
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        list(pool.map(train, [n for n in missing if n not in timed and only != "timed"]))
+        list(pool.map(run, order))
+    if failures:
+        raise RuntimeError("\n".join(failures))
     return [book_model_dir(n) for n in BOOK_MODELS]
 
 
-if __name__ == "__main__":  # python -m seq2seq_lib.book [timed|fixed]: train the missing book models
-    for _path in train_missing(only=sys.argv[1] if len(sys.argv) > 1 else None):
-        print(_path)
+if __name__ == "__main__":  # python -m seq2seq_lib.book [COMMAND ...]: train the missing book models
+    try:  # ... and run COMMAND (e.g. the library tests) beside them
+        for _path in train_missing(beside=sys.argv[1:] or None):
+            print(_path)
+    except RuntimeError as error:
+        sys.exit(str(error))

@@ -209,15 +209,13 @@ def test_missing_book_models_train_timed_ones_alone_and_the_others_side_by_side(
     assert all((p / "checkpoint.json").is_file() for p in paths)
     stamps = [(p / "model.pt").stat().st_mtime_ns for p in paths]
     assert book.train_missing() == paths and [(p / "model.pt").stat().st_mtime_ns for p in paths] == stamps
+    # a command beside the models runs once; its failure is reported after the models are done
     models["later"] = [*tiny, "--max-minutes", "5", "--seed", "2"]
-    models["timed later"] = [*tiny, "--seed", "3"]
-    book.train_missing(only="timed")
-    assert not (book.book_model_dir("later") / "checkpoint.json").exists()
-    assert (book.book_model_dir("timed later") / "checkpoint.json").is_file()
-    book.train_missing(only="fixed")
-    assert (book.book_model_dir("later") / "checkpoint.json").is_file()
-    with pytest.raises(ValueError, match="only must be"):
-        book.train_missing(only="slow")
+    marker = tmp_path / "ran"
+    book.train_missing(beside=[sys.executable, "-c", f"open({str(marker)!r}, 'w')"])
+    assert marker.is_file() and (book.book_model_dir("later") / "checkpoint.json").is_file()
+    with pytest.raises(RuntimeError, match="failed"):
+        book.train_missing(beside=[sys.executable, "-c", "raise SystemExit(3)"])
     models["bad"] = [*tiny, "--max-minutes", "5", "--hidden-size", "0"]
     with pytest.raises(RuntimeError, match="bad failed"):
         book.train_missing()
