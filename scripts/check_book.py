@@ -13,10 +13,12 @@ SHOTS_DIR. Without Chromium it installs it under CI=true, else says it skipped.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import shutil
 import subprocess
 import sys
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 CHROMIUM = "/usr/bin/chromium"
@@ -125,20 +127,12 @@ def block_network(blocked: list[str]):
     return handler
 
 
-def main() -> int:
-    html = Path(sys.argv[1] if len(sys.argv) > 1 else "_build/html").resolve()
-    shots = Path(sys.argv[2] if len(sys.argv) > 2 else "_shots")
-    if not (html / "index.html").exists():
-        print(f"browser check: {html}/index.html not found; build the book first (make book)")
-        return 1
-    if not ensure_chromium():
-        return 0
+def check_pages(job) -> dict:
+    """Check the pages of ``job`` = (html, shots, pages) in one browser -> {page: problems}."""
     from playwright.sync_api import sync_playwright
 
-    shutil.rmtree(shots, ignore_errors=True)
-    shots.mkdir(parents=True)
+    html, shots, pages = job
     failures = {}
-    pages = book_pages(html)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
         for path in pages:
@@ -152,6 +146,26 @@ def main() -> int:
                 failures[path.relative_to(html)] = problems
             context.close()
         browser.close()
+    return failures
+
+
+def main() -> int:
+    html = Path(sys.argv[1] if len(sys.argv) > 1 else "_build/html").resolve()
+    shots = Path(sys.argv[2] if len(sys.argv) > 2 else "_shots")
+    if not (html / "index.html").exists():
+        print(f"browser check: {html}/index.html not found; build the book first (make book)")
+        return 1
+    if not ensure_chromium():
+        return 0
+    shutil.rmtree(shots, ignore_errors=True)
+    shots.mkdir(parents=True)
+    failures = {}
+    pages = book_pages(html)
+    # one browser per core, each on every other page (the pages are independent)
+    jobs = max(1, min(2, os.cpu_count() or 1))
+    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+        for found in pool.map(check_pages, [(html, shots, pages[i::jobs]) for i in range(jobs)]):
+            failures.update(found)
     for page_name, problems in failures.items():
         print(f"FAIL {page_name}:")
         for prob in problems:
