@@ -91,14 +91,14 @@ for _seed in range(3):
 REVERSAL_RACE = ["--task", "reversal", "--min-len", "4", "--max-len", "12", "--train-size", "9600",
                  "--epochs", "1", "--batch-size", "32", "--lr", "3e-3", "--valid-size", "200",
                  "--max-minutes", "30"]
+_CAUSAL = ["--model", "decoder-only", "--ff", "320", "--mask", "causal"]
 REVERSAL_MODELS = {
     "encoder-decoder": ["--model", "transformer"],
     "prefix LM": ["--model", "decoder-only", "--ff", "320"],
-    "causal": ["--model", "decoder-only", "--ff", "320", "--mask", "causal"],
+    "causal": _CAUSAL,
     # the position schemes, on the causal model (the layout of a language model)
-    "causal, learned positions": ["--model", "decoder-only", "--ff", "320", "--mask", "causal",
-                                  "--positions", "learned"],
-    "causal, RoPE": ["--model", "decoder-only", "--ff", "320", "--mask", "causal", "--positions", "rope"],
+    "causal, learned positions": [*_CAUSAL, "--positions", "learned"],
+    "causal, RoPE": [*_CAUSAL, "--positions", "rope"],
 }
 
 
